@@ -1,0 +1,1 @@
+"""The six connector types as abstract interfaces with attrs value types."""
