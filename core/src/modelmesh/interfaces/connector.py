@@ -40,7 +40,9 @@ class ConnectorInfo:
     """Descriptor for a registered or installed connector implementation.
 
     ``id``, ``connector_type``, ``version`` and ``description`` are the catalogue
-    contract; ``distribution`` and ``source`` say where the connector comes from.
+    contract; ``distribution``, ``module`` and ``source`` say where the connector comes
+    from (``entry-point``, ``package`` or ``runtime``); ``enabled`` is False when the
+    plugin filter (``plugins:`` or MODELMESH_LOAD_PLUGINS) blocks it.
     """
 
     id: str
@@ -48,5 +50,6 @@ class ConnectorInfo:
     version: str
     description: str
     distribution: str | None = None
+    module: str | None = None
     source: str = "entry-point"
     enabled: bool = True
