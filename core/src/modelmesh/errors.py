@@ -35,9 +35,7 @@ class ConfigurationError(ModelMeshError):
 class ConnectorNotFoundError(ModelMeshError, KeyError):
     """No connector is registered or installed under the requested ID."""
 
-    def __init__(
-        self, connector_id: str, message: str, *, install_hint: str | None = None
-    ) -> None:
+    def __init__(self, connector_id: str, message: str, *, install_hint: str | None = None) -> None:
         super().__init__(message, details={"connector_id": connector_id})
         self.connector_id = connector_id
         self.install_hint = install_hint

@@ -13,17 +13,55 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED = "***"
 
-_SECRET_KEY = re.compile(
-    r"(api[-_]?key|apikey|secret|token|password|passphrase|passwd|authorization|"
-    r"credential|private[-_]?key|encryption[-_]?key|^key$|^auth$|cookie|signature|^sig$)",
-    re.IGNORECASE,
+_SECRET_WORDS = frozenset(
+    {
+        "secret",
+        "password",
+        "passwd",
+        "passphrase",
+        "authorization",
+        "credential",
+        "credentials",
+        "cookie",
+        "signature",
+        "sig",
+        "apikey",
+        "auth",
+    }
 )
+# "max_tokens" or "tokens_in" count tokens; "token" or "access_token" is one.
+_COUNT_WORDS = frozenset(
+    {
+        "max",
+        "total",
+        "prompt",
+        "completion",
+        "input",
+        "output",
+        "estimated",
+        "num",
+        "used",
+        "limit",
+        "remaining",
+        "in",
+        "out",
+        "per",
+    }
+)
+_WORD_BOUNDARY = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 
 
 def is_secret_key(name: str) -> bool:
     """True when a mapping key or query parameter name suggests a secret value."""
-    return bool(_SECRET_KEY.search(name))
+    words = [w.lower() for w in _WORD_BOUNDARY.split(name) if w]
+    if not words:
+        return False
+    if _SECRET_WORDS.intersection(words) or words[-1] == "key":
+        return True
+    if words[-1] in ("token", "tokens"):
+        return not _COUNT_WORDS.intersection(words[:-1])
+    return False
 
 
 class Secret(str):
@@ -47,9 +85,7 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, REDACTED if is_secret_key(k) else v) for k, v in pairs], safe="*"
-        )
+        query = urlencode([(k, REDACTED if is_secret_key(k) else v) for k, v in pairs], safe="*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -71,13 +107,22 @@ def redact(value: Any) -> Any:
     if isinstance(value, Secret):
         return REDACTED
     if isinstance(value, Mapping):
-        return {
-            k: (REDACTED if isinstance(k, str) and is_secret_key(k) and v not in (None, "")
-                else redact(v))
-            for k, v in value.items()
-        }
+        return {k: _redact_item(k, v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(redact(v) for v in value)
     if isinstance(value, str):
         return redact_text(value)
     return value
+
+
+def _redact_item(key: Any, value: Any) -> Any:
+    # Containers under a secret-looking key ("auth", "headers") are walked, not
+    # blanked, so that their harmless parts ("method: bearer") stay readable.
+    if (
+        isinstance(key, str)
+        and is_secret_key(key)
+        and value not in (None, "")
+        and not isinstance(value, Mapping)
+    ):
+        return REDACTED
+    return redact(value)
