@@ -1,0 +1,40 @@
+"""Run the ModelMesh benchmarks and print one table per suite.
+
+    uv run python benchmarks/run.py [--runs N] [SUITE ...]
+
+Suites: startup. Exit status 1 when a measured figure misses its goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import startup
+from _timing import print_table
+
+SUITES = {"startup": ("Start-up (whole processes)", startup.run)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help=f"one of {', '.join(SUITES)}")
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per figure")
+    args = parser.parse_args()
+    unknown = sorted(set(args.suites) - set(SUITES))
+    if unknown:
+        parser.error(f"unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    missed = False
+    for name in args.suites or SUITES:
+        title, suite = SUITES[name]
+        results = suite(args.runs)
+        print_table(title, results)
+        missed |= any(r.passed is False for r in results)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
