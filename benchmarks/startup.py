@@ -66,7 +66,8 @@ def run(runs: int) -> list[Result]:
         )
         probe = (
             "import sys; from modelmesh.cli import main; main(['plugins', 'list', '--json']);"
-            "print(sum(m.startswith('modelmesh_bench_plugin') for m in sys.modules), file=sys.stderr)"
+            "n = sum(m.startswith('modelmesh_bench_plugin') for m in sys.modules);"
+            "print(n, file=sys.stderr)"
         )
         done = subprocess.run(
             [python, "-c", probe],
