@@ -1,0 +1,228 @@
+"""Rotation policies: when a model leaves the pool, when it comes back, which one serves.
+
+A policy is three replaceable parts (deactivation, recovery, selection) bundled as one
+connector. All of them are synchronous and read only the snapshots and the request
+they are given: they run on the routing hot path, must cost microseconds, and must be
+testable without a clock, so time arrives as an argument (``now``, ``request.now``,
+``snapshot.taken_at``) instead of being read.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from modelmesh.errors import ModelMeshError
+from modelmesh.interfaces.provider import DeliveryMode
+
+_non_negative = attrs.validators.ge(0)
+_optional_non_negative = attrs.validators.optional(attrs.validators.ge(0))
+
+
+class ModelStatus(enum.Enum):
+    ACTIVE = "active"
+    STANDBY = "standby"
+
+
+class DeactivationReason(enum.Enum):
+    """Why a model is on standby; it decides how the model may recover."""
+
+    ERROR_THRESHOLD = "error_threshold"
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    TOKEN_LIMIT = "token_limit"
+    REQUEST_LIMIT = "request_limit"
+    MAINTENANCE_WINDOW = "maintenance_window"
+    MANUAL = "manual"
+    PROVIDER_DEACTIVATED = "provider_deactivated"
+
+
+class RecoveryTrigger(enum.Enum):
+    """What brought a standby model back."""
+
+    COOLDOWN_EXPIRED = "cooldown_expired"
+    QUOTA_RESET = "quota_reset"
+    PROBE_SUCCESS = "probe_success"
+    MANUAL = "manual"
+    STARTUP_PROBE = "startup_probe"
+
+
+@attrs.frozen
+class ModelSnapshot:
+    """A read-only view of one model's shared state, as policies see it.
+
+    Latencies are in milliseconds, costs in USD, times timezone-aware UTC.
+    ``priority_index`` is the model's position in the pool, so ties can go to pool
+    order; ``taken_at`` is the mesh clock's reading when the snapshot was made.
+    """
+
+    model_id: str
+    provider_id: str
+    status: ModelStatus = ModelStatus.ACTIVE
+    failure_count: int = attrs.field(default=0, validator=_non_negative)
+    error_rate: float = attrs.field(
+        default=0.0, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
+    )
+    cooldown_until: datetime | None = None
+    quota_used: int = attrs.field(default=0, validator=_non_negative)
+    tokens_used: int = attrs.field(default=0, validator=_non_negative)
+    cost_accumulated: float = attrs.field(default=0.0, validator=_non_negative)
+    latency_history: tuple[float, ...] = attrs.field(default=(), converter=tuple)
+    last_request: datetime | None = None
+    last_failure: datetime | None = None
+    deactivation_reason: DeactivationReason | None = None
+    requests_remaining: int | None = attrs.field(default=None, validator=_optional_non_negative)
+    requests_limit: int | None = attrs.field(default=None, validator=_optional_non_negative)
+    tokens_remaining: int | None = attrs.field(default=None, validator=_optional_non_negative)
+    tokens_limit: int | None = attrs.field(default=None, validator=_optional_non_negative)
+    priority_index: int = attrs.field(default=0, validator=_non_negative)
+    taken_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is ModelStatus.ACTIVE
+
+    @property
+    def latency_avg(self) -> float | None:
+        """Mean of the recent latencies; None without history, which is not "fast"."""
+        if not self.latency_history:
+            return None
+        return sum(self.latency_history) / len(self.latency_history)
+
+    @property
+    def headroom(self) -> float | None:
+        """Fraction of the rate limit left (0 to 1), the tighter of requests and tokens.
+
+        None when no limit is known, so strategies can tell "unknown" from "full".
+        """
+        fractions = [
+            min(remaining / limit, 1.0)
+            for remaining, limit in (
+                (self.requests_remaining, self.requests_limit),
+                (self.tokens_remaining, self.tokens_limit),
+            )
+            if remaining is not None and limit
+        ]
+        return min(fractions) if fractions else None
+
+
+@attrs.frozen
+class SelectionRequest:
+    """What a strategy may know about the request it selects a model for.
+
+    ``now`` is the router's clock reading; strategies that keep time (session expiry,
+    minimum gaps) use it rather than reading a clock themselves.
+    """
+
+    capability: str
+    delivery_mode: DeliveryMode = attrs.field(default=DeliveryMode.SYNC, converter=DeliveryMode)
+    session_id: str | None = None
+    estimated_tokens: int = attrs.field(default=0, validator=_non_negative)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    now: datetime | None = None
+
+
+@attrs.frozen
+class SelectionResult:
+    """The chosen model and why, for the request log and ``explain()``."""
+
+    model_id: str
+    provider_id: str
+    score: float
+    reason: str = ""
+
+    @classmethod
+    def for_candidate(
+        cls, candidate: ModelSnapshot, score: float, reason: str = ""
+    ) -> SelectionResult:
+        return cls(candidate.model_id, candidate.provider_id, score, reason)
+
+
+class NoCandidatesError(ModelMeshError, ValueError):
+    """A strategy was asked to choose among no models.
+
+    The router turns this into its pool-level NoActiveModelError; strategies raise
+    it so that an empty pool is never mistaken for a programming error.
+    """
+
+    def __init__(self, capability: str) -> None:
+        super().__init__(
+            f"no candidate model to select for {capability!r}: every model of the pool "
+            "is on standby, filtered out, or the pool is empty",
+            details={"capability": capability},
+            retryable=True,
+        )
+        self.capability = capability
+
+
+class DeactivationPolicy(abc.ABC):
+    """Decides when an active model goes to standby, and says why."""
+
+    @abc.abstractmethod
+    def get_reason(self, snapshot: ModelSnapshot) -> DeactivationReason | None:
+        """The reason to deactivate now, or None while the model may stay active."""
+
+    def should_deactivate(self, snapshot: ModelSnapshot) -> bool:
+        return self.get_reason(snapshot) is not None
+
+
+class RecoveryPolicy(abc.ABC):
+    """Decides when a standby model may take traffic again."""
+
+    @abc.abstractmethod
+    def should_recover(self, snapshot: ModelSnapshot, now: datetime) -> bool:
+        """True when the standby model in ``snapshot`` may come back at ``now``."""
+
+    @abc.abstractmethod
+    def get_recovery_schedule(self, snapshot: ModelSnapshot) -> datetime | None:
+        """When to check again, or None when only a manual command brings it back."""
+
+
+class SelectionStrategy(abc.ABC):
+    """Picks one model among the candidates the pipeline left.
+
+    Candidates arrive in pool order and are all eligible (active, right delivery mode,
+    within budget). Stateful strategies (round-robin, stick-until-failure) override
+    ``select``; an override must raise NoCandidatesError on an empty sequence too.
+    """
+
+    @abc.abstractmethod
+    def score(self, candidate: ModelSnapshot, request: SelectionRequest) -> float:
+        """How good this candidate is for this request; higher is better."""
+
+    def select(
+        self, candidates: Sequence[ModelSnapshot], request: SelectionRequest
+    ) -> SelectionResult:
+        """The highest-scoring candidate; ties go to pool order."""
+        if not candidates:
+            raise NoCandidatesError(request.capability)
+        best_score, best = max(
+            ((self.score(candidate, request), candidate) for candidate in candidates),
+            key=lambda scored: (scored[0], -scored[1].priority_index),
+        )
+        return SelectionResult.for_candidate(best, best_score, "highest score")
+
+
+class RotationPolicy(abc.ABC):
+    """The rotation connector: one object bundling the three parts a pool uses.
+
+    The router reaches each part through its property (``policy.selection.select``);
+    one class may implement all three and return itself.
+    """
+
+    @property
+    @abc.abstractmethod
+    def deactivation(self) -> DeactivationPolicy: ...
+
+    @property
+    @abc.abstractmethod
+    def recovery(self) -> RecoveryPolicy: ...
+
+    @property
+    @abc.abstractmethod
+    def selection(self) -> SelectionStrategy: ...
