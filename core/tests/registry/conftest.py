@@ -116,3 +116,82 @@ def site(tmp_path: Path, prefix: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     entry_points.clear_cache()
     yield Site(root, prefix)
     entry_points.clear_cache()
+
+
+class PackageFiles:
+    """The files of a connector package whose code leaves a marker file when it runs."""
+
+    def __init__(self, prefix: str, marker: Path, name: str, ids: list[str]) -> None:
+        self.marker = marker
+        self.module = f"mm_{prefix}_{name}"
+        self.ids = ids
+        self.files: dict[str, str] = {
+            "modelmesh-package.toml": self.manifest(ids),
+            f"{self.module}/__init__.py": (
+                f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+            ),
+            f"{self.module}/helpers.py": "GREETING = 'hello'\n",
+            f"{self.module}/provider.py": textwrap.dedent(
+                f"""
+                import modelmesh
+
+                from .helpers import GREETING
+
+
+                class Provider:
+                    greeting = GREETING
+
+                    def __init__(self, options):
+                        self.options = options
+
+
+                @modelmesh.hookimpl
+                def modelmesh_register_providers(register):
+                    for connector_id in {ids!r}:
+                        register(connector_id, Provider)
+                """
+            ),
+        }
+
+    def manifest(self, ids: list[str]) -> str:
+        module = f"{self.module}.provider"
+        connectors = "".join(
+            f'\n[[connectors]]\nid = "{cid}"\ntype = "provider"\nmodule = "{module}"\n'
+            for cid in ids
+        )
+        return (
+            '[package]\nname = "acme-connectors"\nversion = "1.2.3"\n'
+            f'description = "Connectors of Acme"\n{connectors}'
+        )
+
+    def write_directory(self, root: Path) -> Path:
+        for name, text in self.files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        return root
+
+
+@pytest.fixture
+def package_files(prefix: str, tmp_path: Path):
+    """Build PackageFiles for this test: ``package_files(name="pkg", ids=None)``."""
+
+    def build(name: str = "pkg", ids: list[str] | None = None) -> PackageFiles:
+        return PackageFiles(prefix, tmp_path / f"{name}-ran", name, ids or [f"{prefix}.{name}.v1"])
+
+    return build
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    """An empty package cache directory."""
+    path = tmp_path / "cache"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def package_registry(cache_dir: Path) -> ConnectorRegistry:
+    return ConnectorRegistry(
+        plugin_filter=PluginFilter(), load_entry_points=False, package_cache_dir=cache_dir
+    )
