@@ -1,0 +1,161 @@
+"""A plugin shipped as a real wheel is discovered, loaded and forgotten like any other.
+
+Builds a tiny plugin distribution and modelmesh-core into wheels with ``uv build``,
+installs both into a fresh virtual environment and checks, from inside it, that the
+plugin's entry point is listed (metadata only), loads on demand, shows in
+``modelmesh plugins list`` and disappears when uninstalled. Everything runs offline,
+from the uv cache that ``uv sync`` filled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "core"
+DISTRIBUTION = "modelmesh-plugin-wheeltest"
+CONNECTOR_ID = "wheeltest.llm.v1"
+
+PYPROJECT = f"""
+[project]
+name = "{DISTRIBUTION}"
+version = "0.4.2"
+description = "A provider connector that exists to be packaged"
+requires-python = ">=3.11"
+dependencies = ["modelmesh-core"]
+
+[project.entry-points."modelmesh.provider"]
+"{CONNECTOR_ID}" = "modelmesh_plugin_wheeltest.plugin"
+
+[build-system]
+requires = ["hatchling>=1.25"]
+build-backend = "hatchling.build"
+
+[tool.hatch.build.targets.wheel]
+packages = ["src/modelmesh_plugin_wheeltest"]
+"""
+
+PLUGIN = f"""
+import modelmesh
+
+
+class WheelTestProvider:
+    \"\"\"Builds nothing; proves the registration went through.\"\"\"
+
+    def __init__(self, options):
+        self.options = options
+
+
+@modelmesh.hookimpl
+def modelmesh_register_providers(register):
+    register("{CONNECTOR_ID}", WheelTestProvider)
+"""
+
+PROBE = f"""
+import json, sys
+from modelmesh.errors import ConnectorNotFoundError
+from modelmesh.registry import ConnectorRegistry
+
+registry = ConnectorRegistry()
+listed = [
+    {{"id": i.id, "distribution": i.distribution, "version": i.version,
+      "description": i.description}}
+    for i in registry.list_connectors("provider") if i.id == "{CONNECTOR_ID}"
+]
+imported_by_listing = "modelmesh_plugin_wheeltest.plugin" in sys.modules
+try:
+    found = registry.get_connector("{CONNECTOR_ID}")
+    loaded = found.__module__ + "." + found.__qualname__
+except ConnectorNotFoundError as exc:
+    loaded = "not found: " + str(exc)
+print(json.dumps({{"listed": listed, "imported_by_listing": imported_by_listing,
+                  "loaded": loaded}}))
+"""
+
+
+def run(*command: str | Path, cwd: Path | None = None) -> str:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("VIRTUAL_ENV", "PYTHONPATH", "MODELMESH_LOAD_PLUGINS")
+    }
+    done = subprocess.run(
+        [str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory) -> Path:
+    """A fresh virtual environment holding the core and the plugin, both as wheels."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH (it is in the dev dependency group: run through uv)")
+    work = tmp_path_factory.mktemp("wheel")
+    project = work / "plugin"
+    package = project / "src" / "modelmesh_plugin_wheeltest"
+    package.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
+    (package / "__init__.py").write_text("")
+    (package / "plugin.py").write_text(textwrap.dedent(PLUGIN))
+    wheels = work / "wheels"
+    run(uv, "build", "--offline", "--wheel", "--out-dir", wheels, project)
+    run(uv, "build", "--offline", "--wheel", "--out-dir", wheels, CORE)
+    environment = work / "venv"
+    run(uv, "venv", "--offline", "--python", sys.executable, environment)
+    python = environment / "bin" / "python"
+    run(uv, "pip", "install", "--offline", "--python", python, *sorted(wheels.glob("*.whl")))
+    return environment
+
+
+def probe(environment: Path) -> dict:
+    return json.loads(run(environment / "bin" / "python", "-c", PROBE))
+
+
+def test_installed_plugin_is_listed_from_its_metadata(venv):
+    result = probe(venv)
+
+    assert result["listed"] == [
+        {
+            "id": CONNECTOR_ID,
+            "distribution": DISTRIBUTION,
+            "version": "0.4.2",
+            "description": "A provider connector that exists to be packaged",
+        }
+    ]
+    assert result["imported_by_listing"] is False
+
+
+def test_installed_plugin_loads_on_demand(venv):
+    assert probe(venv)["loaded"] == "modelmesh_plugin_wheeltest.plugin.WheelTestProvider"
+
+
+def test_modelmesh_plugins_list_shows_the_installed_plugin(venv):
+    cli = CORE / "src" / "modelmesh" / "cli.py"
+    if not cli.exists() or "def main(" not in cli.read_text():
+        pytest.skip("the modelmesh command (core/src/modelmesh/cli.py main) is not written yet")
+
+    records = json.loads(run(venv / "bin" / "modelmesh", "plugins", "list", "--json"))
+
+    assert {"id": CONNECTOR_ID, "distribution": DISTRIBUTION, "type": "provider"}.items() <= next(
+        r for r in records if r["id"] == CONNECTOR_ID
+    ).items()
+
+
+def test_uninstalled_plugin_is_gone(venv):
+    # Runs last in this module: it removes the plugin from the shared environment.
+    run(shutil.which("uv"), "pip", "uninstall", "--python", venv / "bin" / "python", DISTRIBUTION)
+
+    result = probe(venv)
+
+    assert result["listed"] == []
+    assert result["loaded"].startswith(f"not found: no connector '{CONNECTOR_ID}'")
