@@ -101,10 +101,6 @@ class ConnectorRegistry:
         """This registry's own plugin manager (there is no global one)."""
         return self._manager
 
-    @property
-    def plugin_filter(self) -> PluginFilter:
-        return self._filter
-
     # --- registering ----------------------------------------------------------------
 
     def register(

@@ -56,6 +56,11 @@ class PackageServer:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.requests.append(self.path)
+                if self.path.startswith("/redirect/"):
+                    self.send_response(302)
+                    self.send_header("Location", "http://127.0.0.1:9/pkg.zip")
+                    self.end_headers()
+                    return
                 body = server.routes.get(self.path)
                 if body is None:
                     self.send_error(404)
@@ -179,6 +184,12 @@ def test_wrong_digest_is_refused_naming_both_digests(
 def test_plain_http_is_refused(make_registry):
     with pytest.raises(PackageError, match="https only"):
         make_registry().load_package(f"http://127.0.0.1:9/pkg.zip#sha256={'0' * 64}")
+
+
+def test_redirect_to_plain_http_is_refused(server, make_registry, cache_dir):
+    with pytest.raises(PackageError, match="non-https"):
+        make_registry().load_package(server.url(f"/redirect/pkg.zip#sha256={'0' * 64}"))
+    assert list(cache_dir.iterdir()) == []
 
 
 def test_download_over_the_cap_is_aborted_while_streaming(
