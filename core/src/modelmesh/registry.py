@@ -58,7 +58,11 @@ _INTERFACES: tuple[tuple[str, tuple[str, ...], ConnectorType], ...] = (
         ("ObservabilityConnector",),
         ConnectorType.OBSERVABILITY,
     ),
-    ("modelmesh.interfaces.discovery", ("DiscoveryConnector",), ConnectorType.DISCOVERY),
+    (
+        "modelmesh.interfaces.discovery",
+        ("DiscoveryConnector", "RegistrySync", "HealthMonitor"),
+        ConnectorType.DISCOVERY,
+    ),
 )
 _NO_INSTALLED = InstalledIndex({})
 
@@ -468,16 +472,9 @@ def _infer_type(connector_id: str, implementation: Any) -> ConnectorType:
     """The one connector type whose interface the implementation derives from."""
     found: set[ConnectorType] = set()
     for module_name, names, kind in _INTERFACES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # that interface module is not there (yet)
+        module = importlib.import_module(module_name)
         for name in names:
-            interface = getattr(module, name, None)
-            if not isinstance(interface, type):
-                continue
+            interface = getattr(module, name)
             if isinstance(implementation, interface) or (
                 isinstance(implementation, type) and issubclass(implementation, interface)
             ):
