@@ -57,6 +57,7 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     plugins = commands.add_parser("plugins", help="list and inspect installed connectors")
+    plugins.set_defaults(handler=_usage(plugins))
     plugin_commands = plugins.add_subparsers(title="plugin commands", metavar="COMMAND")
 
     listing = plugin_commands.add_parser(
@@ -73,6 +74,7 @@ def _build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=_plugins_info)
 
     config = commands.add_parser("config", help="work with configuration files")
+    config.set_defaults(handler=_usage(config))
     config_commands = config.add_subparsers(title="config commands", metavar="COMMAND")
     check = config_commands.add_parser(
         "check", help="validate a YAML file; exit 1 listing every problem"
@@ -85,6 +87,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=_config_check)
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> Any:
+    """A handler for a command group given without its subcommand."""
+
+    def handler(_args: argparse.Namespace, _out: TextIO) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return handler
 
 
 # --- plugins ------------------------------------------------------------------------

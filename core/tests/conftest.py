@@ -1,4 +1,4 @@
-"""Fixtures for the registry tests: synthetic installed distributions and packages.
+"""Shared fixtures for the core tests: synthetic installed distributions and packages.
 
 Every test gets its own module and connector-ID prefix, so tests never share plugin
 modules through ``sys.modules`` and never collide with plugins really installed in
