@@ -45,7 +45,8 @@ def test_list_shows_every_installed_connector_without_importing_it(capsys, insta
     assert status == 0
     assert installed.connector_id("llm") in out
     assert installed.connector_id("kv") in out
-    assert "modelmesh-plugin-acme" in out and "2.3.0" in out
+    assert "modelmesh-plugin-acme" in out
+    assert "2.3.0" in out
     assert "Acme models for ModelMesh" in out
     assert installed.module_name("broken") not in sys.modules
     assert installed.module_name("store") not in sys.modules
