@@ -188,14 +188,11 @@ def _first_line(doc: str | None) -> str:
 
 
 def _config_check(args: argparse.Namespace, out: TextIO) -> int:
-    from modelmesh.config import ConfigError, load_config
-    from modelmesh.config.connectors import check_connectors
-    from modelmesh.registry import ConnectorRegistry
+    from modelmesh.config import ConfigError
+    from modelmesh.config.connectors import load_with_registry
 
-    registry = ConnectorRegistry()
     try:
-        config = load_config(args.file, registry=registry, resolve_secrets=not args.no_secrets)
-        check_connectors(config, registry)
+        config, _registry = load_with_registry(args.file, resolve_secrets=not args.no_secrets)
     except ConfigError as exc:
         count = len(exc.issues)
         print(f"{args.file}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
