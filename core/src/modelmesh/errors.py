@@ -53,5 +53,10 @@ class InvalidConnectorIdError(ModelMeshError, ValueError):
     """A string does not follow the connector ID convention."""
 
 
+class PluginLoadError(ModelMeshError):
+    """An installed plugin could not be loaded: its import or hook failed, it did not
+    register what its entry point promised, or two distributions claim one ID."""
+
+
 class PackageError(ModelMeshError):
     """A connector package (directory, zip or URL) was refused or failed to load."""

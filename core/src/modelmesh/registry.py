@@ -29,6 +29,7 @@ from modelmesh.errors import (
     InvalidConnectorIdError,
     ModelMeshError,
     PackageError,
+    PluginLoadError,
 )
 from modelmesh.hookspecs import REGISTRATION_HOOKS
 from modelmesh.install_hints import install_hint
@@ -333,7 +334,7 @@ class ConnectorRegistry:
             raise self._not_found(kind, connector_id)
         if len(candidates) > 1:
             names = " and ".join(f"{c.distribution} {c.version} ({c.value})" for c in candidates)
-            raise ModelMeshError(
+            raise PluginLoadError(
                 f"connector {_qualified(key)} is provided by two distributions, {names}, in "
                 f"entry-point group {kind.entry_point_group}; uninstall one of them"
             )
@@ -368,7 +369,7 @@ class ConnectorRegistry:
                 raise
             self._hooks_called.add((name, kind))
         if key not in self._catalogue:
-            raise ModelMeshError(
+            raise PluginLoadError(
                 f"{dist} declares connector {_qualified(key)} (entry point in group "
                 f"{kind.entry_point_group}, module {installed.value}), but its "
                 f"{REGISTRATION_HOOKS[kind]} hook did not register it"
@@ -384,7 +385,7 @@ class ConnectorRegistry:
         except (ValueError, pluggy.PluginValidationError) as exc:
             if self._manager.is_registered(plugin):
                 self._manager.unregister(plugin)
-            raise ModelMeshError(f"{origin} cannot be used as a plugin: {exc}") from exc
+            raise PluginLoadError(f"{origin} cannot be used as a plugin: {exc}") from exc
         return True
 
     def _collect(self, plugin: object, kind: ConnectorType, origin: str) -> dict[_Key, Any]:
@@ -419,7 +420,7 @@ class ConnectorRegistry:
         except ModelMeshError:
             raise
         except Exception as exc:
-            raise ModelMeshError(
+            raise PluginLoadError(
                 f"{origin}: its {hook_name} hook failed: {type(exc).__name__}: {exc}"
             ) from exc
         return pending
@@ -500,7 +501,7 @@ def _import_plugin(installed: InstalledConnector, dist: str) -> object:
         for part in filter(None, installed.value.partition(":")[2].strip().split(".")):
             plugin = getattr(plugin, part)
     except Exception as exc:
-        raise ModelMeshError(
+        raise PluginLoadError(
             f"cannot load connector {installed.qualified_name}: importing {installed.value!r} "
             f"from {dist} failed: {type(exc).__name__}: {exc}"
         ) from exc

@@ -8,7 +8,12 @@ import sys
 import pytest
 
 from modelmesh import entry_points
-from modelmesh.errors import ConnectorNotFoundError, DuplicateConnectorError, ModelMeshError
+from modelmesh.errors import (
+    ConnectorNotFoundError,
+    DuplicateConnectorError,
+    ModelMeshError,
+    PluginLoadError,
+)
 from modelmesh.interfaces.connector import ConnectorType
 from modelmesh.plugin_filter import PluginFilter
 from modelmesh.registry import ConnectorRegistry
@@ -204,7 +209,7 @@ def test_broken_plugin_module_names_its_distribution_and_module(site):
         "plugin-broken", {"modelmesh.provider": {connector_id: module}}, version="0.3"
     )
 
-    with pytest.raises(ModelMeshError) as caught:
+    with pytest.raises(PluginLoadError) as caught:
         make_registry().get_connector(connector_id)
 
     message = str(caught.value)
@@ -229,7 +234,7 @@ def test_failing_registration_hook_names_its_distribution(site):
     site.add_distribution("plugin-failing", {"modelmesh.provider": {connector_id: module}})
     registry = make_registry()
 
-    with pytest.raises(ModelMeshError, match=r"plugin-failing 1\.0.*cannot register today"):
+    with pytest.raises(PluginLoadError, match=r"plugin-failing 1\.0.*cannot register today"):
         registry.get_connector(connector_id)
     assert registry.plugin_manager.get_plugins() == set()
 
@@ -248,14 +253,14 @@ def test_misspelled_hook_is_reported_with_its_distribution(site):
     )
     site.add_distribution("plugin-typo", {"modelmesh.provider": {connector_id: module}})
 
-    with pytest.raises(ModelMeshError, match=r"plugin-typo.*modelmesh_register_provider\b"):
+    with pytest.raises(PluginLoadError, match=r"plugin-typo.*modelmesh_register_provider\b"):
         make_registry().get_connector(connector_id)
 
 
 def test_plugin_that_does_not_register_its_entry_point_is_named(site):
     connector_id, module = install_provider(site, "silent", ids=[])
 
-    with pytest.raises(ModelMeshError) as caught:
+    with pytest.raises(PluginLoadError) as caught:
         make_registry().get_connector(connector_id)
 
     message = str(caught.value)
@@ -285,7 +290,7 @@ def test_same_name_from_two_distributions_names_both(site):
     site.add_distribution("plugin-first", {"modelmesh.provider": {connector_id: first}})
     site.add_distribution("plugin-second", {"modelmesh.provider": {connector_id: second}})
 
-    with pytest.raises(ModelMeshError) as caught:
+    with pytest.raises(PluginLoadError) as caught:
         make_registry().get_connector(connector_id)
 
     assert "plugin-first 1.0" in str(caught.value)
