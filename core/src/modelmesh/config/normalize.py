@@ -161,8 +161,8 @@ class Normalizer:
         for key, value in entry.items():
             if key in known:
                 result[key] = value
-            elif isinstance(key, str) and closest(key, known - {"options"}, NEAR_MISS):
-                self.log.unknown_key(path, key, known - {"options"}, canonical=True)
+            elif isinstance(key, str) and closest(key, known, NEAR_MISS):
+                self.log.unknown_key(path, key, known, canonical=True)
             else:
                 options[key] = value
         if not options:

@@ -614,8 +614,8 @@ class ProxyAuthConfig:
     def __attrs_post_init__(self) -> None:
         if self.enabled and not self.tokens:
             raise InvalidValue(
-                "auth is enabled but no tokens are configured; add 'tokens: "
-                "[${secrets:proxy-token}]' or set 'enabled: false'",
+                "auth is enabled but no tokens are configured; add tokens (for example "
+                "'tokens: [\"${secrets:proxy-token}\"]') or set 'enabled: false'",
                 at=("tokens",),
             )
 
