@@ -39,12 +39,12 @@ def yaml_fields(cl: type) -> list[str]:
     return [a.name for a in attrs.fields(cl) if a.metadata.get("yaml", True)]
 
 
-def structure(data: Any, cl: type[T], log: IssueLog, path: Path = ()) -> T | None:
+def structure(data: Any, cl: type[T], log: IssueLog) -> T | None:
     """Structure data into cl; on failure record every issue and return None."""
     try:
         return converter.structure(data, cl)
     except Exception as error:  # every failure becomes an issue, none escapes
-        _report(error, path, log)
+        _report(error, (), log)
         return None
 
 

@@ -55,6 +55,8 @@ def describe(value: Any) -> str:
     """A short, YAML-flavoured description of a value for an error message."""
     if value is None:
         return "null"
+    if isinstance(value, Secret):
+        return "a secret value"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -84,12 +86,10 @@ class InvalidValue(ValueError):
 
     def message(self, *, hide_value: bool = False) -> str:
         if self.value is _NO_VALUE:
-            text = self.expected
-        elif hide_value or isinstance(self.value, Secret):
-            text = f"{self.expected} (the value is not shown because it may be secret)"
-        else:
-            text = f"{self.expected}, got {describe(self.value)}"
-        return text + self.hint
+            return self.expected + self.hint
+        if hide_value or isinstance(self.value, Secret):
+            return f"{self.expected} (the value is not shown because it may be secret)"
+        return f"{self.expected}, got {describe(self.value)}{self.hint}"
 
     def __str__(self) -> str:
         return self.message()
@@ -132,9 +132,10 @@ class IssueLog:
     later at a canonical path is reported at the path the user wrote.
     """
 
-    def __init__(self, file: str | None = None, lines: Mapping[Path, int] | None = None) -> None:
+    def __init__(self, file: str | None = None) -> None:
         self.file = file
-        self.lines: Mapping[Path, int] = lines or {}
+        self.lines: Mapping[Path, int] = {}
+        """Line of each path in the source file, filled by parse_yaml."""
         self.issues: list[ConfigIssue] = []
         self._origins: dict[Path, Path] = {}
         self._seen: set[tuple[str, str]] = set()
