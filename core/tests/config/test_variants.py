@@ -8,6 +8,7 @@ import pytest
 
 from modelmesh.config import load_config
 from modelmesh.config.schema import Channel, LogLevel, SyncPolicy
+from modelmesh.interfaces.observability import Severity
 
 
 def _load(source: dict) -> object:
@@ -310,7 +311,7 @@ def test_variant_b_gives_one_sink_receiving_everything() -> None:
     ).observability.sinks
     assert sink.connector == "modelmesh.console.v1"
     assert set(sink.channels) == set(Channel)
-    assert sink.min_severity == "warning"
+    assert sink.min_severity is Severity.WARNING
     assert sink.options == {"use_color": False}
 
 

@@ -30,6 +30,9 @@ from modelmesh.config.fields import (
     strip_trailing_slash,
 )
 from modelmesh.config.issues import InvalidValue
+from modelmesh.interfaces.discovery import DeprecationAction, ProbeMethod, SyncAction
+from modelmesh.interfaces.observability import LogLevel, Severity
+from modelmesh.interfaces.storage import SerializationFormat, SyncPolicy
 
 DERIVED = {"yaml": False}
 """Metadata of a field the loader fills from elsewhere (a mapping key): never written."""
@@ -110,19 +113,6 @@ class ProviderRecovery(enum.StrEnum):
     ON_MANUAL = "on_manual"
 
 
-class SyncPolicy(enum.StrEnum):
-    IN_MEMORY = "in-memory"
-    SYNC_ON_BOUNDARY = "sync-on-boundary"
-    PERIODIC = "periodic"
-    IMMEDIATE = "immediate"
-
-
-class SerializationFormat(enum.StrEnum):
-    JSON = "json"
-    YAML = "yaml"
-    MSGPACK = "msgpack"
-
-
 class Channel(enum.StrEnum):
     """What an observability sink receives."""
 
@@ -132,42 +122,10 @@ class Channel(enum.StrEnum):
     TRACES = "traces"
 
 
-class LogLevel(enum.StrEnum):
-    METADATA = "metadata"
-    SUMMARY = "summary"
-    FULL = "full"
-
-
-class Severity(enum.StrEnum):
-    DEBUG = "debug"
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-    CRITICAL = "critical"
-
-
 class StatisticsScope(enum.StrEnum):
     MODEL = "model"
     PROVIDER = "provider"
     POOL = "pool"
-
-
-class NewModelAction(enum.StrEnum):
-    REGISTER = "register"
-    NOTIFY = "notify"
-    IGNORE = "ignore"
-
-
-class DeprecatedModelAction(enum.StrEnum):
-    NOTIFY = "notify"
-    DEACTIVATE = "deactivate"
-    IGNORE = "ignore"
-
-
-class ProbeMethod(enum.StrEnum):
-    LIGHTWEIGHT = "lightweight"
-    STANDARD = "standard"
-    COMPREHENSIVE = "comprehensive"
 
 
 class ProxyEndpoint(enum.StrEnum):
@@ -567,8 +525,8 @@ class DiscoverySyncConfig:
     enabled: bool = True
     interval: Duration = 3600.0
     auto_register: bool = True
-    on_new_model: NewModelAction = NewModelAction.REGISTER
-    on_deprecated_model: DeprecatedModelAction = DeprecatedModelAction.NOTIFY
+    on_new_model: SyncAction = SyncAction.REGISTER
+    on_deprecated_model: DeprecationAction = DeprecationAction.NOTIFY
     providers: tuple[str, ...] | None = None
 
 
