@@ -20,6 +20,24 @@ _SEGMENT = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _ID = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})+\.v[0-9]+$")
 _TYPES = {t.value: t for t in ConnectorType}
 
+STRATEGY_SHORT_NAMES = (
+    "stick-until-failure",
+    "priority-selection",
+    "round-robin",
+    "cost-first",
+    "latency-first",
+    "session-stickiness",
+    "rate-limit-aware",
+    "load-balanced",
+)
+"""The eight standard selection strategies; ``round-robin`` stands for the connector
+``modelmesh.round-robin.v1`` wherever a strategy is named."""
+
+
+def strategy_connector_id(short_name: str) -> str:
+    """The rotation connector ID a standard strategy's short name stands for."""
+    return f"modelmesh.{short_name}.v1"
+
 
 @attrs.frozen
 class ConnectorId:

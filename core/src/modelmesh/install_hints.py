@@ -7,6 +7,7 @@ for its optional providers).
 
 from __future__ import annotations
 
+from modelmesh.connector_ids import STRATEGY_SHORT_NAMES, strategy_connector_id
 from modelmesh.interfaces.connector import ConnectorType
 
 _OPENAI_COMPATIBLE = (
@@ -22,16 +23,6 @@ _OPENAI_COMPATIBLE = (
     "lmstudio.local.v1",
     "vllm.local.v1",
     "localai.local.v1",
-)
-_ROTATION_POLICIES = (
-    "stick-until-failure",
-    "priority-selection",
-    "round-robin",
-    "cost-first",
-    "latency-first",
-    "session-stickiness",
-    "rate-limit-aware",
-    "load-balanced",
 )
 
 INSTALL_HINTS: dict[tuple[ConnectorType, str], str] = {
@@ -50,8 +41,8 @@ INSTALL_HINTS: dict[tuple[ConnectorType, str], str] = {
     (ConnectorType.SECRET_STORE, "modelmesh.keyring.v1"): "modelmesh-plugin-keyring",
     (ConnectorType.SECRET_STORE, "aws.secrets-manager.v1"): "modelmesh-plugin-aws-secrets",
     **{
-        (ConnectorType.ROTATION, f"modelmesh.{name}.v1"): f"modelmesh-plugin-{name}"
-        for name in _ROTATION_POLICIES
+        (ConnectorType.ROTATION, strategy_connector_id(name)): f"modelmesh-plugin-{name}"
+        for name in STRATEGY_SHORT_NAMES
     },
     (ConnectorType.OBSERVABILITY, "modelmesh.null.v1"): "modelmesh-plugin-null-sink",
     (ConnectorType.OBSERVABILITY, "modelmesh.console.v1"): "modelmesh-plugin-console",

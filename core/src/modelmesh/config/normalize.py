@@ -25,6 +25,7 @@ from modelmesh.config.schema import (
     SinkConfig,
     StorageConfig,
 )
+from modelmesh.connector_ids import STRATEGY_SHORT_NAMES, strategy_connector_id
 
 SECTIONS = (
     "secrets",
@@ -37,16 +38,6 @@ SECTIONS = (
     "connectors",
     "proxy",
     "plugins",
-)
-STRATEGY_SHORT_NAMES = (
-    "stick-until-failure",
-    "priority-selection",
-    "round-robin",
-    "cost-first",
-    "latency-first",
-    "session-stickiness",
-    "rate-limit-aware",
-    "load-balanced",
 )
 NEAR_MISS = 0.8
 """An open section's unknown key this similar to a known key is a typo, not an option."""
@@ -409,7 +400,7 @@ class Normalizer:
         if not isinstance(strategy, str):
             return
         if strategy in STRATEGY_SHORT_NAMES:
-            entry["strategy"] = f"modelmesh.{strategy}.v1"
+            entry["strategy"] = strategy_connector_id(strategy)
             return
         if looks_like_connector_id(strategy):
             return

@@ -232,15 +232,9 @@ class CompletionRequest:
     @classmethod
     def from_openai_payload(cls, payload: Mapping[str, Any]) -> CompletionRequest:
         """Read an OpenAI request body; unknown parameters land in ``extra``."""
-        missing = [key for key in ("model", "messages") if key not in payload]
-        if missing:
-            raise ValueError(f"chat completion request lacks {' and '.join(missing)}")
-        known = {
-            key: value
-            for key, value in payload.items()
-            if key in _REQUEST_FIELDS and value is not None
-        }
-        extra = {key: value for key, value in payload.items() if key not in _REQUEST_FIELDS}
+        known, extra = _split_payload(
+            payload, _REQUEST_FIELDS, ("model", "messages"), "chat completion request"
+        )
         return cls(**known, extra=extra)
 
 
@@ -374,6 +368,18 @@ class CompletionChunk:
 _EMBEDDING_FIELDS = ("model", "input", "encoding_format", "dimensions", "user")
 
 
+def _split_payload(
+    payload: Mapping[str, Any], fields: tuple[str, ...], required: tuple[str, ...], what: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Known, set parameters for the constructor; everything else to pass through."""
+    missing = [key for key in required if key not in payload]
+    if missing:
+        raise ValueError(f"{what} lacks {' and '.join(missing)}")
+    known = {key: value for key, value in payload.items() if key in fields and value is not None}
+    extra = {key: value for key, value in payload.items() if key not in fields}
+    return known, extra
+
+
 @attrs.frozen
 class EmbeddingRequest:
     """An OpenAI embeddings request; ``input`` is one text or a sequence of inputs."""
@@ -400,15 +406,9 @@ class EmbeddingRequest:
 
     @classmethod
     def from_openai_payload(cls, payload: Mapping[str, Any]) -> EmbeddingRequest:
-        missing = [key for key in ("model", "input") if key not in payload]
-        if missing:
-            raise ValueError(f"embeddings request lacks {' and '.join(missing)}")
-        known = {
-            key: value
-            for key, value in payload.items()
-            if key in _EMBEDDING_FIELDS and value is not None
-        }
-        extra = {key: value for key, value in payload.items() if key not in _EMBEDDING_FIELDS}
+        known, extra = _split_payload(
+            payload, _EMBEDDING_FIELDS, ("model", "input"), "embeddings request"
+        )
         return cls(**known, extra=extra)
 
 
