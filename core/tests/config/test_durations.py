@@ -1,4 +1,4 @@
-"""Durations (R12): ms, s, m, h, d with decimals, or seconds; written back compactly."""
+"""Durations: ms, s, m, h, d with decimals, or seconds; written back compactly."""
 
 from __future__ import annotations
 

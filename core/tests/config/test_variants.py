@@ -1,4 +1,4 @@
-"""Every documented layout equals its canonical form (R2-R5, R7, R9, E5-E9)."""
+"""Every documented layout equals its canonical form."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def _load(source: dict) -> object:
     return load_config(source, environ={})
 
 
-# --- providers (R2, R17) ----------------------------------------------------------------
+# --- providers ----------------------------------------------------------------------------
 
 
 def test_flat_and_nested_providers_are_the_same() -> None:
@@ -140,7 +140,7 @@ def test_an_instance_cannot_come_from_yaml(write_yaml, config_issues) -> None:
     assert "only a Python mapping" in issues['providers["a.llm.v1"].instance'].message
 
 
-# --- secrets (R4) -------------------------------------------------------------------------
+# --- secrets ------------------------------------------------------------------------------
 
 
 def test_secrets_store_and_connector_are_synonyms() -> None:
@@ -166,7 +166,7 @@ def test_secrets_options_merge_from_both_places() -> None:
     assert config.secrets.options == {"prefix": "A_", "path": ".env"}
 
 
-# --- pools (R3, R7) -----------------------------------------------------------------------
+# --- pools --------------------------------------------------------------------------------
 
 BASE = {"providers": {"p.llm.v1": {}}, "models": {"p.a": {"provider": "p.llm.v1"}}}
 
@@ -254,7 +254,7 @@ def test_capability_defaults_to_none_meaning_the_pool_id() -> None:
     assert _pool({}).capability is None
 
 
-# --- storage (E5) -------------------------------------------------------------------------
+# --- storage ------------------------------------------------------------------------------
 
 
 def test_no_storage_section_keeps_state_in_memory() -> None:
@@ -291,7 +291,7 @@ def test_persistence_nesting_equals_flat_storage_keys() -> None:
     assert nested.storage.options == {"table": "t"}
 
 
-# --- observability (R5, R9) ----------------------------------------------------------------
+# --- observability ------------------------------------------------------------------------
 
 
 def test_no_observability_section_means_one_null_sink() -> None:
@@ -391,7 +391,7 @@ def test_an_unknown_observability_key_gets_a_suggestion(config_issues) -> None:
     assert "(did you mean 'routing'?)" in issues["observability.routng"].message
 
 
-# --- discovery (E7) ----------------------------------------------------------------------
+# --- discovery ----------------------------------------------------------------------------
 
 
 def test_sync_and_health_blocks_become_their_default_connectors() -> None:
@@ -422,7 +422,7 @@ def test_no_discovery_section_means_no_discovery() -> None:
     assert _load({}).discovery.connectors == ()
 
 
-# --- connectors (E8) ---------------------------------------------------------------------
+# --- connectors ---------------------------------------------------------------------------
 
 PIN = "ab" * 32
 
@@ -456,7 +456,7 @@ def test_an_unpinned_https_package_url_says_how_to_pin_it(config_issues) -> None
     assert "sha256sum" in issues["connectors.packages[0]"].message
 
 
-# --- proxy (E9) -------------------------------------------------------------------------
+# --- proxy --------------------------------------------------------------------------------
 
 
 def test_the_proxy_binds_to_loopback_by_default() -> None:

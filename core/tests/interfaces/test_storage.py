@@ -1,4 +1,4 @@
-"""The storage contract of seeds 000/001: value types, sub-interfaces, defaults."""
+"""The storage contract: value types, sub-interfaces, defaults."""
 
 from __future__ import annotations
 

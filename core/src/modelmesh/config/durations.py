@@ -1,4 +1,4 @@
-"""Durations: ``500ms``, ``1.5s``, ``30m``, ``1h``, ``7d`` or a number of seconds (R12).
+"""Durations: ``500ms``, ``1.5s``, ``30m``, ``1h``, ``7d`` or a number of seconds.
 
 Stored as float seconds so that every consumer computes with one unit; written back
 with the largest unit that divides evenly so a saved config reads like a written one.

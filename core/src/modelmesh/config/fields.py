@@ -124,7 +124,7 @@ def looks_like_connector_id(value: Any) -> bool:
 
 
 def strip_trailing_slash(value: Any) -> Any:
-    """R6: a base URL is stored as given minus a trailing slash."""
+    """A base URL is stored as given minus a trailing slash."""
     return value.rstrip("/") if isinstance(value, str) else value
 
 

@@ -1,9 +1,10 @@
 """Variant layouts -> the canonical form, on plain data before structuring.
 
-The documentation describes several layouts for the same thing (R2-R5, R9); each is
-rewritten here into the one layout the schema classes mirror. Every value that moves
-is recorded in the IssueLog so a later error still points at the key the user wrote.
-Paths given to the helpers below are canonical: where the value ends up.
+A configuration may write the same thing in several layouts (docs/configuration.md
+lists them); each is rewritten here into the one layout the schema classes mirror.
+Every value that moves is recorded in the IssueLog so a later error still points at
+the key the user wrote. Paths given to the helpers below are canonical: where the
+value ends up.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Normalizer:
         handler = self._sections.get(name) if isinstance(name, str) else None
         return value if handler is None else handler(value, (name,))
 
-    # --- shared moves ------------------------------------------------------------------
+    # --- shared moves --------------------------------------------------------------------
 
     def _put(
         self, target: dict[Any, Any], key: Any, value: Any, canonical: Path, source: Path
@@ -184,7 +185,7 @@ class Normalizer:
     def _mapping_or_none(self, value: Any) -> Mapping[Any, Any] | None:
         return {} if value is None else value if isinstance(value, Mapping) else None
 
-    # --- secrets (E1, R4) --------------------------------------------------------------
+    # --- secrets -------------------------------------------------------------------------
 
     def _secrets(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)
@@ -197,7 +198,7 @@ class Normalizer:
             )
         return self._split_options(entry, path, SecretsConfig)
 
-    # --- providers (E2, R2, R6, R17) ---------------------------------------------------
+    # --- providers -----------------------------------------------------------------------
 
     def _providers(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)
@@ -279,7 +280,7 @@ class Normalizer:
                 continue
             self._inline_models[model_id] = (model, self.log.original(item_path))
 
-    # --- models (E3) ---------------------------------------------------------------------
+    # --- models --------------------------------------------------------------------------
 
     def _models(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)
@@ -317,7 +318,7 @@ class Normalizer:
             self.log.moved(("models", model_id), written)
             models[model_id] = self._model(model_id, entry, ("models", model_id))
 
-    # --- pools (E4, R3, R7) ------------------------------------------------------------
+    # --- pools ---------------------------------------------------------------------------
 
     def _pools(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)
@@ -345,7 +346,7 @@ class Normalizer:
         return entry
 
     def _rotation(self, entry: dict[Any, Any], rotation: Any, path: Path) -> None:
-        """R3: ``rotation: {policy, selection, deactivation, recovery, retry}``."""
+        """Nested layout: ``rotation: {policy, selection, deactivation, recovery, retry}``."""
         rotation_path = (*path, "rotation")
         if not isinstance(rotation, Mapping):
             self.log.invalid_canonical(
@@ -385,7 +386,7 @@ class Normalizer:
                 self._put_merged(entry, "strategy_options", {key: value}, canonical, selection_path)
 
     def _failure_threshold(self, entry: dict[Any, Any], value: Any, path: Path) -> None:
-        """The 0.1.1 wheel's ``failure_threshold`` is ``deactivation.retry_limit``."""
+        """``failure_threshold``, an older spelling, is ``deactivation.retry_limit``."""
         deactivation = entry.get("deactivation", {})
         if not isinstance(deactivation, Mapping):
             return
@@ -395,7 +396,7 @@ class Normalizer:
         entry["deactivation"] = merged
 
     def _strategy(self, entry: dict[Any, Any], path: Path) -> None:
-        """R7: short names stand for ``modelmesh.<name>.v1``."""
+        """Short names stand for ``modelmesh.<name>.v1``."""
         strategy = entry.get("strategy")
         if not isinstance(strategy, str):
             return
@@ -414,7 +415,7 @@ class Normalizer:
         )
         del entry["strategy"]
 
-    # --- storage (E5) --------------------------------------------------------------------
+    # --- storage -------------------------------------------------------------------------
 
     def _storage(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)
@@ -438,7 +439,7 @@ class Normalizer:
                 )
         return self._split_options(entry, path, StorageConfig)
 
-    # --- observability (E6, R5, R9) ------------------------------------------------------
+    # --- observability -------------------------------------------------------------------
 
     def _observability(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)
@@ -509,7 +510,7 @@ class Normalizer:
             entry["connector"] = _FILE_SINK_ALIASES.get(connector_id(connector), connector)
         return self._split_options(entry, path, SinkConfig)
 
-    # --- discovery (E7) ------------------------------------------------------------------
+    # --- discovery -----------------------------------------------------------------------
 
     def _discovery(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)
@@ -546,7 +547,7 @@ class Normalizer:
                 entry["connector"] = _HEALTH_CONNECTOR
         return self._split_options(entry, path, DiscoveryConnectorConfig)
 
-    # --- connectors (E8) -----------------------------------------------------------------
+    # --- connectors ----------------------------------------------------------------------
 
     def _connectors(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)
@@ -622,7 +623,7 @@ class Normalizer:
             return None
         return f"{url}#sha256={digest.lower()}"
 
-    # --- proxy (E9) ----------------------------------------------------------------------
+    # --- proxy ---------------------------------------------------------------------------
 
     def _proxy(self, value: Any, path: Path) -> Any:
         section = self._mapping_or_none(value)

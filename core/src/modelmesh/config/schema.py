@@ -1,4 +1,4 @@
-"""The configuration schema (REFERENCE section E) as frozen attrs classes.
+"""The configuration schema as frozen attrs classes.
 
 These are the canonical forms: every variant layout the loader accepts ends up here,
 durations are float seconds, closed sets are enums and each field carries the
@@ -45,7 +45,7 @@ DEFAULT_RETRYABLE_CODES = (429, 500, 502, 503)
 DEFAULT_NON_RETRYABLE_CODES = (400, 401, 403)
 
 
-# --- enums: the closed sets of values -------------------------------------------------
+# --- enums: the closed sets of values --------------------------------------------------
 
 
 class AuthMethod(enum.StrEnum):
@@ -139,7 +139,7 @@ class ProxyAuthMethod(enum.StrEnum):
     BEARER = "bearer"
 
 
-# --- secrets (E1, R4) ------------------------------------------------------------------
+# --- secrets ---------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -154,7 +154,7 @@ class SecretsConfig:
     options: dict[str, Any] = attrs.field(factory=dict, repr=redacted_repr)
 
 
-# --- providers (E2, B1, R2, R6, R17) -------------------------------------------------
+# --- providers -------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -275,7 +275,7 @@ class ProviderConfig:
             )
 
 
-# --- models (E3, R13, R16) -------------------------------------------------------------
+# --- models ----------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -322,7 +322,7 @@ class ConstraintsConfig:
 
 @attrs.frozen(kw_only=True)
 class PricingConfig:
-    """R16: USD prices that override the connector's; None leaves the connector's."""
+    """USD prices that override the connector's; None leaves the connector's."""
 
     input_per_1k_tokens: float | None = attrs.field(default=None, validator=optional(at_least(0)))
     output_per_1k_tokens: float | None = attrs.field(default=None, validator=optional(at_least(0)))
@@ -347,13 +347,13 @@ class ModelConfig:
 
     @property
     def upstream_name(self) -> str:
-        """The model string sent upstream (R13): ``name``, else the ID after its first dot."""
+        """The model string sent upstream: ``name``, else the ID after its first dot."""
         if self.name is not None:
             return self.name
         return self.id.split(".", 1)[1] if "." in self.id else self.id
 
 
-# --- pools (E4, R3, R7, C8-C10) ------------------------------------------------------
+# --- pools -----------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -380,7 +380,7 @@ class RecoveryConfig:
 
 @attrs.frozen(kw_only=True)
 class RetryConfig:
-    """R11: ``max_attempts`` counts every call to one model in a request, the first too."""
+    """``max_attempts`` counts every call to one model in a request, the first too."""
 
     max_attempts: int = attrs.field(default=3, validator=at_least(1))
     backoff: Backoff = Backoff.EXPONENTIAL_JITTER
@@ -415,7 +415,7 @@ class RateLimitConfig:
 class PoolConfig:
     """A pool: which models it holds and how it selects, retries and rotates them.
 
-    ``capability`` None means the pool's own ID is the capability (C3 fallback).
+    ``capability`` None means the pool's own ID is the capability.
     """
 
     capability: str | None = None
@@ -442,7 +442,7 @@ class PoolConfig:
     provider_recovery: ProviderRecovery = ProviderRecovery.ON_PROBE_SUCCESS
 
 
-# --- storage (E5) ----------------------------------------------------------------------
+# --- storage ---------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -471,7 +471,7 @@ def _absent_storage() -> StorageConfig:
     return StorageConfig(connector="modelmesh.memory.v1")
 
 
-# --- observability (E6, R5, R9) ------------------------------------------------------
+# --- observability ---------------------------------------------------------------------
 
 
 def _redaction_stays_on(_instance: Any, _attribute: Any, value: bool) -> None:
@@ -517,7 +517,7 @@ class ObservabilityConfig:
     sinks: tuple[SinkConfig, ...] = attrs.field(factory=_null_sinks)
 
 
-# --- discovery (E7) --------------------------------------------------------------------
+# --- discovery -------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -553,7 +553,7 @@ class DiscoveryConfig:
     connectors: tuple[DiscoveryConnectorConfig, ...] = ()
 
 
-# --- connectors (E8), proxy (E9), plugins ----------------------------------------------
+# --- connectors, proxy, plugins --------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -586,7 +586,7 @@ class CorsConfig:
 
 @attrs.frozen(kw_only=True)
 class ProxyConfig:
-    """The HTTP proxy; it binds to loopback unless told otherwise (DESIGN 6)."""
+    """The HTTP proxy; it binds to loopback unless told otherwise."""
 
     host: str = attrs.field(default="127.0.0.1", validator=non_empty)
     port: int = attrs.field(default=8080, validator=between(1, 65535))

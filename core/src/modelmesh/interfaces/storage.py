@@ -1,8 +1,8 @@
 """Storage connectors: where state, configuration and logs are persisted.
 
-This is the seed's storage contract, kept to the letter: the mesh serialises, the
-connector moves bytes. Every method is async because every backend worth having
-(files, SQLite, Redis, object stores) does I/O.
+The storage contract is fixed and small: the mesh serialises, the connector moves
+bytes. Every method is async because every backend worth having (files, SQLite,
+Redis, object stores) does I/O.
 """
 
 from __future__ import annotations
