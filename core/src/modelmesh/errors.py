@@ -60,3 +60,103 @@ class PluginLoadError(ModelMeshError):
 
 class PackageError(ModelMeshError):
     """A connector package (directory, zip or URL) was refused or failed to load."""
+
+
+class ProviderError(ModelMeshError):
+    """A provider call failed. ``category`` and ``retryable`` say how routing treats it;
+    ``request_scoped`` errors were caused by the request and never count against a model.
+    """
+
+    category = "unknown"
+    request_scoped = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider_id: str | None = None,
+        model_id: str | None = None,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            details={
+                "provider_id": provider_id,
+                "model_id": model_id,
+                "status_code": status_code,
+                "retry_after": retry_after,
+            },
+            retryable=retryable,
+        )
+        self.provider_id = provider_id
+        self.model_id = model_id
+        self.status_code = status_code
+        self.retry_after = retry_after
+
+
+class AuthenticationError(ProviderError):
+    """The provider refused the credentials (401, 403): the whole provider is affected."""
+
+    category = "auth"
+
+
+class RateLimitError(ProviderError):
+    """The provider throttled the call (429); ``retry_after`` is its advice, in seconds."""
+
+    category = "rate_limit"
+    retryable = True
+
+
+class ProviderServerError(ProviderError):
+    """The provider failed on its side (5xx)."""
+
+    category = "server"
+    retryable = True
+
+
+class ProviderTimeoutError(ProviderError):
+    """The provider did not answer within the timeout; retryable, and it counts."""
+
+    category = "timeout"
+    retryable = True
+
+
+class ProviderConnectionError(ProviderError):
+    """The provider could not be reached or dropped the connection; retryable."""
+
+    category = "connection"
+    retryable = True
+
+
+class BadRequestError(ProviderError):
+    """The provider rejected the request itself (400, 422): retrying elsewhere will not help."""
+
+    category = "client"
+    request_scoped = True
+
+
+class ContextLengthError(BadRequestError):
+    """The request does not fit the model's context window."""
+
+    category = "context_length"
+
+
+class ContentFilterError(BadRequestError):
+    """The provider's content filter refused the request."""
+
+    category = "content_filter"
+
+
+class ModelNotFoundError(ProviderError):
+    """The provider does not know the model (404): it counts against that model."""
+
+    category = "not_found"
+
+
+class StreamInterruptedError(ProviderError):
+    """A stream broke after it started: cut, stalled, malformed or missing its end."""
+
+    category = "connection"
+    retryable = True

@@ -313,7 +313,6 @@ def test_error_categories_are_the_documented_set():
         ErrorCategory.CLIENT,
         ErrorCategory.CONTEXT_LENGTH,
         ErrorCategory.CONTENT_FILTER,
-        ErrorCategory.NOT_FOUND,
     ],
 )
 def test_errors_caused_by_the_request_are_request_scoped(category):
@@ -328,6 +327,7 @@ def test_errors_caused_by_the_request_are_request_scoped(category):
         ErrorCategory.TIMEOUT,
         ErrorCategory.CONNECTION,
         ErrorCategory.AUTH,
+        ErrorCategory.NOT_FOUND,
         ErrorCategory.UNKNOWN,
     ],
 )

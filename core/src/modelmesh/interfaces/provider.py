@@ -477,9 +477,10 @@ _REQUEST_SCOPED = frozenset(
         ErrorCategory.CLIENT,
         ErrorCategory.CONTEXT_LENGTH,
         ErrorCategory.CONTENT_FILTER,
-        ErrorCategory.NOT_FOUND,
     }
 )
+# A 404 is not among them: a model the provider does not know fails every request, so
+# it must count against that model and send traffic elsewhere.
 
 
 @attrs.frozen
