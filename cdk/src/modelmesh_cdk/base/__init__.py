@@ -1,0 +1,1 @@
+"""One base class per connector type, plus specialised classes."""

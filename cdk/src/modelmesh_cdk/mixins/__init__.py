@@ -1,0 +1,1 @@
+"""Reusable building blocks that connectors compose."""
