@@ -1,0 +1,703 @@
+"""A real OpenAI-compatible HTTP/1.1 server on 127.0.0.1 that misbehaves on request.
+
+Connector tests need an upstream that answers like OpenAI and then fails in exactly
+the ways real providers fail: statuses with Retry-After, slow headers, slow first
+tokens, streams cut or stalled mid-way, malformed frames, reset connections. Mocking
+the HTTP client cannot show how a connector behaves on a real socket, so this server
+speaks HTTP on loopback from its own thread and event loop, and is kept minimal so a
+benchmark never measures it instead of the client.
+
+    with FakeUpstream() as up:
+        up.script(error(429, retry_after=2), ok("hi"))
+        ...  # point the connector at up.url
+        assert len(up.requests) == 2
+
+Run it by hand with ``python -m modelmesh_cdk.testing.fake_upstream --port 8000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import json
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+
+DEFAULT_CONTENT = "Hello from the fake upstream"
+EMBEDDING_DIMENSIONS = 8
+_MAX_LINE = 64 * 1024
+
+CHAT_PATH = "/v1/chat/completions"
+EMBEDDINGS_PATH = "/v1/embeddings"
+MODELS_PATH = "/v1/models"
+
+
+@attrs.frozen
+class RecordedRequest:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    """The parsed JSON body, or the raw bytes when the body is not JSON."""
+    arrived_at: float
+    """``time.monotonic()`` when the whole request had arrived."""
+
+
+# Behaviours: what the server does with one request.
+
+
+@attrs.frozen
+class Ok:
+    content: str = DEFAULT_CONTENT
+    usage: Mapping[str, int] | None = None
+    headers: Mapping[str, str] | None = None
+    delay: float = 0.0
+
+
+@attrs.frozen
+class Error:
+    status: int
+    message: str | None = None
+    retry_after: float | str | None = None
+    headers: Mapping[str, str] | None = None
+    delay: float = 0.0
+    code: str | None = None
+
+
+@attrs.frozen
+class Stream:
+    chunks: tuple[str, ...] = ("Hello", " world")
+    first_token_delay: float = 0.0
+    gap: float = 0.0
+    cut_after: int | None = None
+    stall_after: int | None = None
+    malformed_at: int | None = None
+    done: bool = True
+    headers: Mapping[str, str] | None = None
+    delay: float = 0.0
+    usage: Mapping[str, int] | None = None
+
+
+@attrs.frozen
+class Reset:
+    pass
+
+
+@attrs.frozen
+class Stall:
+    pass
+
+
+Behaviour = Ok | Error | Stream | Reset | Stall
+
+
+def ok(
+    content: str = DEFAULT_CONTENT,
+    *,
+    usage: Mapping[str, int] | None = None,
+    headers: Mapping[str, str] | None = None,
+    delay: float = 0.0,
+) -> Ok:
+    """A normal answer: chat JSON, SSE of ``content`` in word chunks for stream
+    requests, embeddings on /v1/embeddings, the model list on /v1/models."""
+    return Ok(content, usage, headers, delay)
+
+
+def error(
+    status: int,
+    message: str | None = None,
+    *,
+    retry_after: float | str | None = None,
+    headers: Mapping[str, str] | None = None,
+    delay: float = 0.0,
+) -> Error:
+    """An OpenAI error body with ``status``; ``retry_after`` (seconds or an HTTP date)
+    becomes a Retry-After header."""
+    return Error(status, message, retry_after, headers, delay)
+
+
+def stream(
+    chunks: Sequence[str] = ("Hello", " world"),
+    *,
+    first_token_delay: float = 0.0,
+    gap: float = 0.0,
+    cut_after: int | None = None,
+    stall_after: int | None = None,
+    malformed_at: int | None = None,
+    done: bool = True,
+    headers: Mapping[str, str] | None = None,
+    delay: float = 0.0,
+) -> Stream:
+    """An SSE answer with one frame per chunk, then a finish frame with usage, then [DONE].
+
+    Frames count from 0 with the first chunk; the finish frame is frame ``len(chunks)``.
+    ``cut_after=N`` closes the connection after N frames, ``stall_after=N`` stops
+    sending after N frames until the server stops, ``malformed_at=N`` sends invalid
+    JSON as frame N, ``done=False`` leaves out [DONE].
+    """
+    return Stream(
+        tuple(chunks),
+        first_token_delay,
+        gap,
+        cut_after,
+        stall_after,
+        malformed_at,
+        done,
+        headers,
+        delay,
+    )
+
+
+def reset() -> Reset:
+    """Drop the connection without answering (a TCP reset)."""
+    return Reset()
+
+
+def stall() -> Stall:
+    """Never answer; the connection stays open until the server stops."""
+    return Stall()
+
+
+def context_length_exceeded() -> Error:
+    """The 400 OpenAI sends when the prompt does not fit the model."""
+    return Error(
+        400,
+        "This model's maximum context length is 8192 tokens. "
+        "However, your messages resulted in 9000 tokens.",
+        code="context_length_exceeded",
+    )
+
+
+def content_filtered() -> Error:
+    """The 400 OpenAI sends when the prompt trips its content filter."""
+    return Error(
+        400,
+        "The response was filtered due to the prompt triggering the content management policy.",
+        code="content_filter",
+    )
+
+
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+}
+
+
+def _error_body(status: int, message: str | None, code: str | None) -> dict[str, Any]:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return {
+        "error": {
+            "message": message or f"Fake upstream error: {status} {phrase}",
+            "type": _ERROR_TYPES.get(status, "server_error" if status >= 500 else "api_error"),
+            "param": None,
+            "code": code,
+        }
+    }
+
+
+def _words(text: str) -> list[str]:
+    """Split into chunks that join back to ``text`` (each word keeps its leading space)."""
+    parts = text.split(" ")
+    return [parts[0], *(" " + p for p in parts[1:])] if text else []
+
+
+def _count_tokens(text: str) -> int:
+    return len(text.split())
+
+
+def _prompt_text(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    texts = []
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            texts.append(content)
+    return " ".join(texts)
+
+
+def _embedding(text: str) -> list[float]:
+    """A deterministic vector in [-1, 1] derived from a hash of the text."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return [round(b / 127.5 - 1.0, 6) for b in digest[:EMBEDDING_DIMENSIONS]]
+
+
+class _Request:
+    __slots__ = ("body", "headers", "method", "path", "version")
+
+    def __init__(
+        self, method: str, path: str, version: str, headers: dict[str, str], body: bytes
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.version = version
+        self.headers = headers
+        self.body = body
+
+    @property
+    def keep_alive(self) -> bool:
+        connection = self.headers.get("connection", "").lower()
+        if self.version == "HTTP/1.0":
+            return connection == "keep-alive"
+        return connection != "close"
+
+
+async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
+    """Read one request; None when the client closed the connection between requests."""
+    line = await reader.readline()
+    if not line:
+        return None
+    method, target, version = line.decode("latin-1").rstrip("\r\n").split(" ", 2)
+    headers: dict[str, str] = {}
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = await _read_chunked(reader)
+    else:
+        body = await reader.readexactly(int(headers.get("content-length") or 0))
+    return _Request(method, target.split("?", 1)[0], version, headers, body)
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    parts = []
+    while True:
+        size = int((await reader.readline()).split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(parts)
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+
+
+def _parse_body(raw: bytes) -> Any:
+    if not raw:
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _head(status: int, headers: Mapping[str, str]) -> bytes:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Unknown"
+    lines = [f"HTTP/1.1 {status} {phrase}"]
+    lines.extend(f"{k}: {v}" for k, v in headers.items())
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def _sse_frame(payload: str) -> bytes:
+    data = f"data: {payload}\n\n".encode()
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+class FakeUpstream:
+    """An OpenAI-compatible server on 127.0.0.1 whose next answers can be scripted.
+
+    ``start()`` returns once the server listens; ``stop()`` closes every connection,
+    stalled ones included, and joins the server thread. ``script``, ``requests`` and
+    ``clear`` are safe to call from the test's thread.
+    """
+
+    def __init__(
+        self, *, models: Sequence[str] = ("fake-model",), host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.models = tuple(models)
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._any_path: deque[Behaviour] = deque()
+        self._by_path: dict[str, deque[Behaviour]] = {}
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self._counter = 0
+
+    # Lifecycle
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``, without ``/v1``."""
+        if self._server is None:
+            raise RuntimeError("the fake upstream is not started")
+        return f"http://{self._host}:{self._port}"
+
+    def start(self) -> Self:
+        if self._thread is not None:
+            raise RuntimeError("the fake upstream is already started")
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._run, args=(ready, failure), name="fake-upstream", daemon=True
+        )
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        if self._thread is None or self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "stopped"
+        return f"FakeUpstream({where}, models={list(self.models)!r})"
+
+    # Scripting and inspection (test thread)
+
+    def script(self, *behaviours: Behaviour, path: str | None = None) -> None:
+        """Queue behaviours for the next requests (to ``path``, or to any path).
+
+        A request takes the next behaviour queued for its path, else the next one
+        queued for any path, else ``ok()``.
+        """
+        with self._lock:
+            queue = self._any_path if path is None else self._by_path.setdefault(path, deque())
+            queue.extend(behaviours)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of every request received since start or the last ``clear()``."""
+        with self._lock:
+            return list(self._requests)
+
+    def clear(self) -> None:
+        """Forget recorded requests and every queued behaviour."""
+        with self._lock:
+            self._requests.clear()
+            self._any_path.clear()
+            self._by_path.clear()
+
+    # Server thread
+
+    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            self._server = loop.run_until_complete(
+                asyncio.start_server(self._serve, self._host, self._port, limit=_MAX_LINE)
+            )
+        except BaseException as exc:  # surfaced by start() in the caller's thread
+            failure.append(exc)
+            ready.set()
+            loop.close()
+            return
+        self._port = self._server.sockets[0].getsockname()[1]
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+            self._server = None
+
+    async def _shutdown(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for task in self._connections:
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            while True:
+                request = await _read_request(reader)
+                if request is None:
+                    break
+                behaviour = self._record_and_pick(request)
+                if not await self._answer(request, behaviour, writer) or not request.keep_alive:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        except asyncio.CancelledError:
+            # stop() cancels every connection; ending quietly keeps asyncio from
+            # logging each cancelled handler as an error.
+            writer.transport.abort()
+        finally:
+            self._connections.discard(task)
+            writer.close()
+
+    def _record_and_pick(self, request: _Request) -> Behaviour:
+        recorded = RecordedRequest(
+            request.method,
+            request.path,
+            request.headers,
+            _parse_body(request.body),
+            time.monotonic(),
+        )
+        with self._lock:
+            self._requests.append(recorded)
+            self._counter += 1
+            queue = self._by_path.get(request.path)
+            if queue:
+                return queue.popleft()
+            if self._any_path:
+                return self._any_path.popleft()
+        return Ok()
+
+    async def _answer(
+        self, request: _Request, behaviour: Behaviour, writer: asyncio.StreamWriter
+    ) -> bool:
+        """Answer one request; False when the connection must not be reused."""
+        if isinstance(behaviour, Reset):
+            sock = writer.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            return False
+        if isinstance(behaviour, Stall):
+            await asyncio.Event().wait()  # until stop() cancels this connection
+        assert not isinstance(behaviour, Reset | Stall)
+        if behaviour.delay:
+            await asyncio.sleep(behaviour.delay)
+        body = _parse_body(request.body)
+        if isinstance(behaviour, Error):
+            return await self._send_error(behaviour, writer)
+        if isinstance(behaviour, Stream):
+            return await self._send_stream(behaviour, body, writer)
+        if request.path == CHAT_PATH and isinstance(body, dict) and body.get("stream"):
+            return await self._send_stream(
+                Stream(tuple(_words(behaviour.content)), usage=behaviour.usage),
+                body,
+                writer,
+                extra_headers=behaviour.headers,
+            )
+        route = (request.method, request.path)
+        if route == ("POST", CHAT_PATH):
+            payload = self._chat(behaviour, body)
+        elif route == ("POST", EMBEDDINGS_PATH):
+            payload = self._embeddings(behaviour, body)
+        elif route == ("GET", MODELS_PATH):
+            payload = {
+                "object": "list",
+                "data": [
+                    {"id": m, "object": "model", "created": 0, "owned_by": "fake-upstream"}
+                    for m in self.models
+                ],
+            }
+        else:
+            return await self._send_error(
+                Error(404, f"Unknown route {request.method} {request.path}"), writer
+            )
+        self._send_json(writer, 200, payload, behaviour.headers)
+        return True
+
+    def _send_json(
+        self,
+        writer: asyncio.StreamWriter,
+        status: int,
+        payload: Any,
+        extra_headers: Mapping[str, str] | None,
+    ) -> None:
+        data = json.dumps(payload).encode()
+        headers = {
+            "content-type": "application/json",
+            "content-length": str(len(data)),
+            "x-request-id": f"req-fake-{self._counter}",
+            **(extra_headers or {}),
+        }
+        writer.write(_head(status, headers) + data)
+
+    async def _send_error(self, behaviour: Error, writer: asyncio.StreamWriter) -> bool:
+        headers = dict(behaviour.headers or {})
+        if behaviour.retry_after is not None:
+            headers["retry-after"] = str(behaviour.retry_after)
+        self._send_json(
+            writer,
+            behaviour.status,
+            _error_body(behaviour.status, behaviour.message, behaviour.code),
+            headers,
+        )
+        await writer.drain()
+        return True
+
+    def _model(self, body: Any) -> str:
+        requested = body.get("model") if isinstance(body, dict) else None
+        return requested if isinstance(requested, str) else self.models[0]
+
+    def _usage(self, override: Mapping[str, int] | None, prompt: int, completion: int) -> Any:
+        if override is not None:
+            return dict(override)
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+
+    def _chat(self, behaviour: Ok, body: Any) -> dict[str, Any]:
+        return {
+            "id": f"chatcmpl-fake-{self._counter}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": self._model(body),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": behaviour.content},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": self._usage(
+                behaviour.usage,
+                _count_tokens(_prompt_text(body)),
+                _count_tokens(behaviour.content),
+            ),
+        }
+
+    def _embeddings(self, behaviour: Ok, body: Any) -> dict[str, Any]:
+        raw = body.get("input", "") if isinstance(body, dict) else ""
+        inputs = [raw] if isinstance(raw, str) else [str(item) for item in raw]
+        tokens = sum(_count_tokens(text) for text in inputs)
+        usage = self._usage(behaviour.usage, tokens, 0)
+        usage.pop("completion_tokens", None)
+        return {
+            "object": "list",
+            "data": [
+                {"object": "embedding", "index": i, "embedding": _embedding(text)}
+                for i, text in enumerate(inputs)
+            ],
+            "model": self._model(body),
+            "usage": usage,
+        }
+
+    async def _send_stream(
+        self,
+        behaviour: Stream,
+        body: Any,
+        writer: asyncio.StreamWriter,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> bool:
+        headers = {
+            "content-type": "text/event-stream",
+            "cache-control": "no-cache",
+            "transfer-encoding": "chunked",
+            "x-request-id": f"req-fake-{self._counter}",
+            **(extra_headers or {}),
+            **(behaviour.headers or {}),
+        }
+        writer.write(_head(200, headers))
+        await writer.drain()
+        if behaviour.first_token_delay:
+            await asyncio.sleep(behaviour.first_token_delay)
+        frames = self._stream_frames(behaviour, body)
+        for index, frame in enumerate(frames):
+            if index == behaviour.cut_after:
+                writer.close()
+                return False
+            if index == behaviour.stall_after:
+                await asyncio.Event().wait()  # until stop() cancels this connection
+            if index and behaviour.gap:
+                await asyncio.sleep(behaviour.gap)
+            writer.write(_sse_frame("{not json" if index == behaviour.malformed_at else frame))
+            await writer.drain()
+        if behaviour.cut_after is not None and behaviour.cut_after >= len(frames):
+            writer.close()
+            return False
+        if behaviour.stall_after is not None and behaviour.stall_after >= len(frames):
+            await asyncio.Event().wait()
+        if behaviour.done:
+            writer.write(_sse_frame("[DONE]"))
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        return True
+
+    def _stream_frames(self, behaviour: Stream, body: Any) -> list[str]:
+        base = {
+            "id": f"chatcmpl-fake-{self._counter}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": self._model(body),
+        }
+        frames = []
+        for i, chunk in enumerate(behaviour.chunks):
+            delta = {"role": "assistant", "content": chunk} if i == 0 else {"content": chunk}
+            frames.append(
+                {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+            )
+        completion = _count_tokens("".join(behaviour.chunks))
+        frames.append(
+            {
+                **base,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                "usage": self._usage(
+                    behaviour.usage, _count_tokens(_prompt_text(body)), completion
+                ),
+            }
+        )
+        return [json.dumps(frame) for frame in frames]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m modelmesh_cdk.testing.fake_upstream",
+        description="Serve a fake OpenAI-compatible upstream until Ctrl-C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument(
+        "--model", action="append", dest="models", metavar="NAME", help="a model to list"
+    )
+    args = parser.parse_args(argv)
+    upstream = FakeUpstream(models=args.models or ("fake-model",), host=args.host, port=args.port)
+    with upstream, contextlib.suppress(KeyboardInterrupt):
+        print(f"Fake upstream listening on {upstream.url}", flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
