@@ -1,0 +1,309 @@
+"""Rotation base classes: deactivation by thresholds, recovery by cooldown, best-score selection.
+
+A rotation connector bundles three parts (deactivation, recovery, selection). Each base
+part is usable alone and configured from one options class, so a custom policy
+overrides only the part it changes. Like the interfaces they implement, the parts read
+no clock: time arrives in the snapshots and as ``now``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from modelmesh.interfaces.rotation import (
+    DeactivationPolicy,
+    DeactivationReason,
+    ModelSnapshot,
+    NoCandidatesError,
+    RecoveryPolicy,
+    RotationPolicy,
+    SelectionRequest,
+    SelectionResult,
+    SelectionStrategy,
+)
+from modelmesh_cdk.options import Duration, load_options, parse_duration
+
+__all__ = [
+    "DEACTIVATION_PRECEDENCE",
+    "BaseDeactivationPolicy",
+    "BaseRecoveryPolicy",
+    "BaseRotationConfig",
+    "BaseRotationPolicy",
+    "BaseRotationPolicyConfig",
+    "BaseSelectionStrategy",
+    "ThresholdRotationConfig",
+    "ThresholdRotationPolicy",
+    "most_urgent_reason",
+]
+
+DEACTIVATION_PRECEDENCE: tuple[DeactivationReason, ...] = (
+    DeactivationReason.MAINTENANCE_WINDOW,
+    DeactivationReason.BUDGET_EXCEEDED,
+    DeactivationReason.QUOTA_EXHAUSTED,
+    DeactivationReason.ERROR_THRESHOLD,
+    DeactivationReason.TOKEN_LIMIT,
+    DeactivationReason.REQUEST_LIMIT,
+)
+"""When several triggers fire at once, the reason reported is the first of these."""
+
+# Reasons a cooldown does not end: an operator, or a provider probe, brings the model back.
+_NOT_BY_COOLDOWN = frozenset({DeactivationReason.MANUAL, DeactivationReason.PROVIDER_DEACTIVATED})
+
+_optional_positive_int = attrs.validators.optional(attrs.validators.ge(1))
+_optional_non_negative = attrs.validators.optional(attrs.validators.ge(0))
+_optional_rate = attrs.validators.optional([attrs.validators.ge(0), attrs.validators.le(1)])
+
+
+def most_urgent_reason(reasons: Iterable[DeactivationReason]) -> DeactivationReason | None:
+    """The reason that wins when several fire; reasons outside the precedence list
+    (such as ``manual``) rank after it, in the order given."""
+    fired = list(reasons)
+    if not fired:
+        return None
+    ranked = {reason: rank for rank, reason in enumerate(DEACTIVATION_PRECEDENCE)}
+    return min(fired, key=lambda reason: ranked.get(reason, len(ranked)))
+
+
+@attrs.frozen
+class BaseRotationConfig:
+    """Options of the base rotation parts; a limit left as None is not checked."""
+
+    failure_threshold: int | None = attrs.field(default=3, validator=_optional_positive_int)
+    cooldown_seconds: Duration = attrs.field(default=60.0, converter=parse_duration)
+    error_rate_threshold: float | None = attrs.field(default=0.5, validator=_optional_rate)
+    request_limit: int | None = attrs.field(default=None, validator=_optional_non_negative)
+    token_limit: int | None = attrs.field(default=None, validator=_optional_non_negative)
+    budget_limit: float | None = attrs.field(default=None, validator=_optional_non_negative)
+    model_priority: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    provider_priority: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+
+BaseRotationPolicyConfig = BaseRotationConfig
+
+
+@attrs.frozen
+class _Limits:
+    """The thresholds a deactivation policy checks, each None when switched off."""
+
+    failures: int | None = None
+    error_rate: float | None = None
+    quota_fraction: float | None = None
+    budget: float | None = None
+    tokens: int | None = None
+    requests: int | None = None
+
+    def fired(self, snapshot: ModelSnapshot) -> Iterable[DeactivationReason]:
+        if self.failures is not None and snapshot.failure_count >= self.failures:
+            yield DeactivationReason.ERROR_THRESHOLD
+        # A rate of zero is no error at all, even with a threshold of zero.
+        if (
+            self.error_rate is not None
+            and snapshot.error_rate > 0
+            and snapshot.error_rate >= self.error_rate
+        ):
+            yield DeactivationReason.ERROR_THRESHOLD
+        if self.requests is not None and snapshot.quota_used >= self.requests:
+            yield DeactivationReason.REQUEST_LIMIT
+        if self.tokens is not None and snapshot.tokens_used >= self.tokens:
+            yield DeactivationReason.TOKEN_LIMIT
+        if self.budget is not None and snapshot.cost_accumulated >= self.budget:
+            yield DeactivationReason.BUDGET_EXCEEDED
+        headroom = snapshot.headroom
+        if (
+            self.quota_fraction is not None
+            and headroom is not None
+            and 1.0 - headroom >= self.quota_fraction
+        ):
+            yield DeactivationReason.QUOTA_EXHAUSTED
+
+
+class BaseDeactivationPolicy(DeactivationPolicy):
+    """Deactivates on consecutive failures, error rate, request, token and budget limits.
+
+    Subclasses add triggers by overriding ``_fired_reasons`` (call super and add theirs);
+    the precedence rule then picks the reason to report.
+    """
+
+    def __init__(self, config: BaseRotationConfig | Mapping[str, Any] | None = None) -> None:
+        self.config = load_options(BaseRotationConfig, config, connector=type(self).__name__)
+        self._limits = _Limits(
+            failures=self.config.failure_threshold,
+            error_rate=self.config.error_rate_threshold,
+            budget=self.config.budget_limit,
+            tokens=self.config.token_limit,
+            requests=self.config.request_limit,
+        )
+
+    def _fired_reasons(self, snapshot: ModelSnapshot) -> Iterable[DeactivationReason]:
+        return self._limits.fired(snapshot)
+
+    def get_reason(self, snapshot: ModelSnapshot) -> DeactivationReason | None:
+        return most_urgent_reason(self._fired_reasons(snapshot))
+
+
+class BaseRecoveryPolicy(RecoveryPolicy):
+    """Brings a model back once its cooldown has passed; a manual (or provider-level)
+    deactivation waits for an explicit recovery instead.
+
+    ``cooldown_until`` is what the mesh set at deactivation; when it is unknown the model
+    may come back at once, and the schedule counts the cooldown from the last failure.
+    """
+
+    def __init__(self, config: BaseRotationConfig | Mapping[str, Any] | None = None) -> None:
+        self.config = load_options(BaseRotationConfig, config, connector=type(self).__name__)
+
+    def should_recover(self, snapshot: ModelSnapshot, now: datetime) -> bool:
+        if snapshot.deactivation_reason in _NOT_BY_COOLDOWN:
+            return False
+        return snapshot.cooldown_until is None or snapshot.cooldown_until <= now
+
+    def get_recovery_schedule(self, snapshot: ModelSnapshot) -> datetime | None:
+        if snapshot.deactivation_reason in _NOT_BY_COOLDOWN:
+            return None
+        if snapshot.cooldown_until is not None:
+            return snapshot.cooldown_until
+        deactivated_at = snapshot.last_failure or snapshot.taken_at
+        if deactivated_at is None:
+            return None
+        return deactivated_at + timedelta(seconds=self.config.cooldown_seconds)
+
+
+class BaseSelectionStrategy(SelectionStrategy):
+    """Highest score wins, ties to pool order; only active candidates are chosen.
+
+    A model named in ``model_priority`` scores 1000 plus its rank from the end of the
+    list, a model of a provider in ``provider_priority`` 500 plus that rank, any other
+    model ``1 - error_rate``: listed models always beat unlisted ones.
+    """
+
+    def __init__(self, config: BaseRotationConfig | Mapping[str, Any] | None = None) -> None:
+        self.config = load_options(BaseRotationConfig, config, connector=type(self).__name__)
+        self._model_rank = _ranks(self.config.model_priority)
+        self._provider_rank = _ranks(self.config.provider_priority)
+
+    def score(self, candidate: ModelSnapshot, request: SelectionRequest) -> float:
+        if candidate.model_id in self._model_rank:
+            return 1000.0 + self._model_rank[candidate.model_id]
+        if candidate.provider_id in self._provider_rank:
+            return 500.0 + self._provider_rank[candidate.provider_id]
+        return 1.0 - candidate.error_rate
+
+    def select(
+        self, candidates: Sequence[ModelSnapshot], request: SelectionRequest
+    ) -> SelectionResult:
+        return super().select(_active(candidates, request), request)
+
+
+def _ranks(names: Sequence[str]) -> dict[str, int]:
+    """First of the list ranks highest; a name listed twice keeps its first rank."""
+    ranks: dict[str, int] = {}
+    for index, name in enumerate(names):
+        ranks.setdefault(name, len(names) - index)
+    return ranks
+
+
+def _active(candidates: Sequence[ModelSnapshot], request: SelectionRequest) -> list[ModelSnapshot]:
+    """The candidates that may take traffic; a standby snapshot is never chosen."""
+    active = [candidate for candidate in candidates if candidate.is_active]
+    if not active:
+        raise NoCandidatesError(request.capability)
+    return active
+
+
+class BaseRotationPolicy(RotationPolicy):
+    """The three base parts built from one options mapping, as one rotation connector."""
+
+    def __init__(self, config: BaseRotationConfig | Mapping[str, Any] | None = None) -> None:
+        self.config = load_options(BaseRotationConfig, config, connector=type(self).__name__)
+        self._deactivation: DeactivationPolicy = BaseDeactivationPolicy(self.config)
+        self._recovery: RecoveryPolicy = BaseRecoveryPolicy(self.config)
+        self._selection: SelectionStrategy = BaseSelectionStrategy(self.config)
+
+    @property
+    def deactivation(self) -> DeactivationPolicy:
+        return self._deactivation
+
+    @property
+    def recovery(self) -> RecoveryPolicy:
+        return self._recovery
+
+    @property
+    def selection(self) -> SelectionStrategy:
+        return self._selection
+
+
+@attrs.frozen
+class ThresholdRotationConfig:
+    """Options of ThresholdRotationPolicy; every threshold may be None to switch it off.
+
+    ``quota_threshold`` is the fraction (0 to 1) of the provider-reported rate limit
+    used at which the model goes to standby with ``quota_exhausted``; the other
+    limits count requests, tokens and USD against the model's own usage.
+    """
+
+    failure_count_threshold: int | None = attrs.field(default=3, validator=_optional_positive_int)
+    error_rate_threshold: float | None = attrs.field(default=0.5, validator=_optional_rate)
+    quota_threshold: float | None = attrs.field(default=None, validator=_optional_rate)
+    budget_threshold: float | None = attrs.field(default=None, validator=_optional_non_negative)
+    token_limit_threshold: int | None = attrs.field(default=None, validator=_optional_non_negative)
+    request_limit_threshold: int | None = attrs.field(
+        default=None, validator=_optional_non_negative
+    )
+    cooldown_seconds: Duration = attrs.field(default=60.0, converter=parse_duration)
+    priority_list: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    stick_until_failure: bool = True
+
+
+class _ThresholdDeactivation(BaseDeactivationPolicy):
+    def __init__(self, config: ThresholdRotationConfig) -> None:
+        super().__init__(BaseRotationConfig(cooldown_seconds=config.cooldown_seconds))
+        self._limits = _Limits(
+            failures=config.failure_count_threshold,
+            error_rate=config.error_rate_threshold,
+            quota_fraction=config.quota_threshold,
+            budget=config.budget_threshold,
+            tokens=config.token_limit_threshold,
+            requests=config.request_limit_threshold,
+        )
+
+
+class _StickySelection(BaseSelectionStrategy):
+    """Keeps the model it chose last while that model is still an active candidate,
+    so a recovered model does not take traffic back until the current one fails."""
+
+    def __init__(self, config: BaseRotationConfig) -> None:
+        super().__init__(config)
+        self._current: str | None = None
+
+    def select(
+        self, candidates: Sequence[ModelSnapshot], request: SelectionRequest
+    ) -> SelectionResult:
+        active = _active(candidates, request)
+        for candidate in active:
+            if candidate.model_id == self._current:
+                return SelectionResult.for_candidate(
+                    candidate, self.score(candidate, request), "current model still active"
+                )
+        result = super().select(active, request)
+        self._current = result.model_id
+        return result
+
+
+class ThresholdRotationPolicy(BaseRotationPolicy):
+    """A rotation policy configured by thresholds alone, sticking to the current model
+    by default and preferring the models of ``priority_list`` in that order."""
+
+    def __init__(self, config: ThresholdRotationConfig | Mapping[str, Any] | None = None) -> None:
+        threshold = load_options(ThresholdRotationConfig, config, connector=type(self).__name__)
+        base = BaseRotationConfig(
+            cooldown_seconds=threshold.cooldown_seconds, model_priority=threshold.priority_list
+        )
+        super().__init__(base)
+        self.config = threshold  # type: ignore[assignment]
+        self._deactivation = _ThresholdDeactivation(threshold)
+        if threshold.stick_until_failure:
+            self._selection = _StickySelection(base)
