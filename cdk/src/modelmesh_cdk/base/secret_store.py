@@ -1,0 +1,95 @@
+"""The secret-store base class: a TTL cache in front of one resolution hook.
+
+A store author overrides ``_resolve(name)`` (read a file, call a vault) and inherits
+caching, the missing-secret rule and safe reprs. Values never appear in a repr or an
+error: only names do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from modelmesh.clock import SYSTEM_CLOCK, Clock
+from modelmesh.interfaces.secret_store import SecretManagement, SecretNotFoundError, SecretStore
+from modelmesh_cdk.mixins.cache import CacheMixin
+from modelmesh_cdk.options import Duration, load_options, parse_duration
+
+__all__ = ["BaseSecretStore", "BaseSecretStoreConfig"]
+
+
+def _count_secrets(secrets: Mapping[str, str]) -> str:
+    return f"<{len(secrets)} secrets>"
+
+
+@attrs.frozen
+class BaseSecretStoreConfig:
+    """Options every secret store shares; ``secrets`` seeds the in-memory store."""
+
+    secrets: Mapping[str, str] = attrs.field(factory=dict, repr=_count_secrets)
+    cache_enabled: bool = True
+    cache_ttl: Duration = attrs.field(default=300.0, converter=parse_duration)
+    fail_on_missing: bool = True
+
+
+class BaseSecretStore(CacheMixin, SecretStore, SecretManagement):
+    """An in-memory secret store; subclasses replace ``_resolve`` to read elsewhere.
+
+    Management (``set``, ``list``, ``delete``) acts on the in-memory secrets and keeps
+    the cache consistent with them.
+    """
+
+    def __init__(
+        self,
+        config: BaseSecretStoreConfig | Mapping[str, Any] | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = load_options(BaseSecretStoreConfig, config, connector=type(self).__name__)
+        self._clock = clock or SYSTEM_CLOCK
+        self._secrets: dict[str, str] = dict(self.config.secrets)
+        self._init_cache(ttl_ms=self.config.cache_ttl * 1000)
+
+    def get(self, name: str) -> str:
+        if self.config.cache_enabled:
+            cached = self._cache_get(name)
+            if cached is not None:
+                return cached
+        value = self._resolve(name)
+        if value is None:
+            if self.config.fail_on_missing:
+                raise SecretNotFoundError(name, store=type(self).__name__)
+            return ""
+        if self.config.cache_enabled:
+            self._cache_set(name, value)
+        return value
+
+    def _resolve(self, name: str) -> str | None:
+        """The secret's value from the backing source, or None when it has none."""
+        return self._secrets.get(name)
+
+    def clear_cache(self) -> None:
+        """Forget every cached value, so the next reads go to the source (after a rotation)."""
+        self._cache_clear()
+
+    def set(self, name: str, value: str) -> None:
+        self._secrets[name] = value
+        self._cache_invalidate(name)
+
+    def list(self) -> list[str]:
+        return sorted(self._secrets)
+
+    def delete(self, name: str) -> None:
+        if name not in self._secrets:
+            raise SecretNotFoundError(name, store=type(self).__name__)
+        del self._secrets[name]
+        self._cache_invalidate(name)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(secrets={len(self._secrets)}, "
+            f"cache_enabled={self.config.cache_enabled}, "
+            f"fail_on_missing={self.config.fail_on_missing})"
+        )
