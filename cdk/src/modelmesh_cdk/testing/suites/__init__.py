@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from modelmesh_cdk.testing.suites.guard import StandardSuite
+from modelmesh_cdk.testing.suites.provider import ProviderTests
 
-__all__ = ["StandardSuite"]
+__all__ = ["ProviderTests", "StandardSuite"]
