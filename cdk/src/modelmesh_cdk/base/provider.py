@@ -1,0 +1,490 @@
+"""The base provider: an OpenAI-shaped HTTP connector that works from options alone.
+
+A subclass changes behaviour by overriding small hooks (how a request body is built,
+how a response is read, which headers are sent) instead of rewriting ``complete`` or
+``stream``. Two rules hold for every provider built on it:
+
+- One retry layer. ``complete``, ``stream`` and ``embed`` make exactly one attempt
+  (the HTTP client is built with ``max_retries=0``); the router decides whether to
+  retry, rotate or cool down. Only catalogue calls (``GET /v1/models``) are retried
+  here, up to ``max_retries`` times, for the failures ``classify_error`` calls
+  retryable.
+- Every failure leaves as a classified ``modelmesh.errors.ProviderError`` that names
+  the provider and model, quotes the upstream's message and never the API key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import attrs
+import httpx
+
+from modelmesh.clock import SYSTEM_CLOCK, Clock
+from modelmesh.config.durations import Duration
+from modelmesh.config.fields import (
+    at_least,
+    each,
+    hidden_repr,
+    http_status,
+    http_url,
+    non_empty,
+    optional,
+    redacted_repr,
+    strip_trailing_slash,
+)
+from modelmesh.config.schema import AuthMethod
+from modelmesh.errors import ProviderError, StreamInterruptedError
+from modelmesh.interfaces.provider import (
+    CompletionChunk,
+    CompletionRequest,
+    CompletionResponse,
+    EmbeddingRequest,
+    EmbeddingResponse,
+    ErrorClassification,
+    ModelInfo,
+    ModelPricing,
+    ProviderConnector,
+    QuotaStatus,
+    RateLimitStatus,
+    TokenUsage,
+)
+from modelmesh.redaction import redact_url
+from modelmesh_cdk.base.error_classification import (
+    DEFAULT_NON_RETRYABLE_CODES,
+    DEFAULT_RETRYABLE_CODES,
+    classify_error,
+    parse_retry_after,
+    to_provider_error,
+)
+from modelmesh_cdk.mixins.http_client import HttpClientMixin, iter_sse_data
+from modelmesh_cdk.mixins.retry import RetryMixin
+from modelmesh_cdk.mixins.timeout import TimeoutMixin
+from modelmesh_cdk.options import load_options, parse_duration
+
+__all__ = [
+    "CHAT_COMPLETION",
+    "BaseProvider",
+    "BaseProviderConfig",
+    "ModelDeclaration",
+    "api_root",
+]
+
+CHAT_COMPLETION = "generation.text-generation.chat-completion"
+
+_DONE = "[DONE]"
+_FRAME_PREVIEW = 120
+
+
+def api_root(base_url: str) -> str:
+    """The server root that ``/v1/...`` paths are appended to.
+
+    Base URLs are given without ``/v1``; one that ends in ``/v1`` anyway, as some
+    vendors document theirs, is not doubled.
+    """
+    root = base_url.rstrip("/")
+    return root[: -len("/v1")] if root.endswith("/v1") else root
+
+
+def _positive(_instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"{attribute.name} must be more than 0 seconds, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class ModelDeclaration:
+    """One model as written in a provider's ``models`` option.
+
+    ``name`` is the model string the upstream knows (default: ``id``); without
+    ``capabilities`` the provider's own ``capabilities`` apply.
+    """
+
+    id: str = attrs.field(validator=non_empty)
+    name: str | None = None
+    capabilities: tuple[str, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(tuple)
+    )
+    context_window: int | None = attrs.field(default=None, validator=optional(at_least(1)))
+    max_output_tokens: int | None = attrs.field(default=None, validator=optional(at_least(1)))
+    pricing: ModelPricing | None = None
+    features: dict[str, bool] = attrs.field(factory=dict)
+    delivery: dict[str, bool] = attrs.field(factory=dict)
+
+    def to_model_info(self, default_capabilities: tuple[str, ...]) -> ModelInfo:
+        return ModelInfo(
+            id=self.id,
+            name=self.name or self.id,
+            capabilities=default_capabilities if self.capabilities is None else self.capabilities,
+            context_window=self.context_window,
+            max_output_tokens=self.max_output_tokens,
+            pricing=self.pricing,
+            features=dict(self.features),
+            delivery=dict(self.delivery),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class BaseProviderConfig:
+    """Options every HTTP provider understands.
+
+    ``max_retries`` applies to catalogue calls only: routed calls make one attempt.
+    ``timeout`` bounds one call and a stream's wait for its first chunk;
+    ``stream_timeout`` bounds a whole stream.
+    """
+
+    base_url: str = attrs.field(converter=strip_trailing_slash, validator=http_url)
+    api_key: str = attrs.field(default="", repr=hidden_repr)
+    models: tuple[ModelDeclaration, ...] = attrs.field(default=(), converter=tuple)
+    timeout: Duration = attrs.field(default=30.0, converter=parse_duration, validator=_positive)
+    stream_timeout: Duration = attrs.field(
+        default=300.0, converter=parse_duration, validator=_positive
+    )
+    max_retries: int = attrs.field(default=3, validator=at_least(0))
+    auth_method: AuthMethod = attrs.field(default=AuthMethod.API_KEY, converter=AuthMethod)
+    retryable_codes: tuple[int, ...] = attrs.field(
+        default=DEFAULT_RETRYABLE_CODES, converter=tuple, validator=each(http_status)
+    )
+    non_retryable_codes: tuple[int, ...] = attrs.field(
+        default=DEFAULT_NON_RETRYABLE_CODES, converter=tuple, validator=each(http_status)
+    )
+    capabilities: tuple[str, ...] = attrs.field(
+        default=(CHAT_COMPLETION,), converter=tuple, validator=each(non_empty)
+    )
+    headers: dict[str, str] = attrs.field(factory=dict, repr=redacted_repr)
+    provider_id: str | None = None
+
+
+@attrs.frozen
+class _RateLimitReport:
+    """The rate-limit headers of the last response and when it arrived."""
+
+    status: RateLimitStatus
+    received_at: float
+
+
+class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector):
+    """An OpenAI-compatible provider; subclasses override hooks, not methods.
+
+    Hooks: ``_build_request_payload``, ``_parse_response``, ``_build_headers``,
+    ``_get_completion_endpoint``, ``_parse_sse_chunk``; and, for APIs that differ
+    in more than the body, ``_translate_request`` and ``_translate_response``.
+    """
+
+    config_class: ClassVar[type[BaseProviderConfig]] = BaseProviderConfig
+
+    def __init__(
+        self,
+        config: BaseProviderConfig | Mapping[str, Any] | None = None,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = load_options(self.config_class, config, connector=type(self).__name__)
+        self._clock = clock or SYSTEM_CLOCK
+        self._provider_label = self.config.provider_id or type(self).__name__
+        self._request_count = 0
+        self._usage: dict[str, TokenUsage] = {}
+        self._rate_limits: _RateLimitReport | None = None
+        self._discovered: list[ModelInfo] | None = None
+        timeout = self.config.timeout
+        self.configure_timeout(
+            default=timeout,
+            streaming=timeout,
+            streaming_total=self.config.stream_timeout,
+            connect=min(timeout, 10.0),
+        )
+        self._retry_max_attempts = self.config.max_retries + 1
+        self._init_http_client(
+            api_root(self.config.base_url),
+            timeout=timeout,
+            max_retries=0,
+            headers=self._build_headers(),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(provider_id={self._provider_label!r}, "
+            f"base_url={redact_url(self.config.base_url)!r})"
+        )
+
+    # --- hooks ---------------------------------------------------------------------
+
+    def _build_headers(self) -> dict[str, str]:
+        """Headers sent with every call: bearer token, JSON, then configured extras."""
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.config.api_key:
+            headers["Authorization"] = f"Bearer {self.config.api_key}"
+        headers.update(self.config.headers)
+        return headers
+
+    def _get_completion_endpoint(self) -> str:
+        return "/v1/chat/completions"
+
+    def _build_request_payload(self, request: CompletionRequest) -> dict[str, Any]:
+        """Every parameter as given, unknown ones included; the model string too,
+        because the router has already resolved names."""
+        return request.to_openai_payload()
+
+    def _parse_response(self, data: Any) -> CompletionResponse:
+        return attrs.evolve(CompletionResponse.from_openai_payload(data), raw=data)
+
+    def _parse_sse_chunk(self, data: str) -> CompletionChunk | None:
+        """One SSE data payload as a chunk; None skips a frame that carries nothing."""
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            raise StreamInterruptedError(f"malformed stream frame: {data[:_FRAME_PREVIEW]!r}")
+        if "error" in payload:
+            error = payload["error"]
+            message = error.get("message") if isinstance(error, dict) else error
+            raise StreamInterruptedError(f"upstream error inside the stream: {message}")
+        return CompletionChunk.from_openai_payload(payload)
+
+    def _translate_request(self, request: CompletionRequest) -> tuple[str, Any]:
+        """The path and body of the call for ``request``."""
+        return self._get_completion_endpoint(), self._build_request_payload(request)
+
+    def _translate_response(self, data: Any, request: CompletionRequest) -> CompletionResponse:
+        return self._parse_response(data)
+
+    def _body_arguments(self, body: Any) -> dict[str, Any]:
+        """How a body travels: as JSON here; other encodings in subclasses."""
+        return {"json": body}
+
+    # --- execution -------------------------------------------------------------------
+
+    async def complete(self, request: CompletionRequest) -> CompletionResponse:
+        with self._failures(request.model):
+            path, body = self._translate_request(request)
+            data = await self.with_timeout(self._post_once(path, body), operation="chat completion")
+            return self._translate_response(data, request)
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[CompletionChunk]:
+        """Yield chunks as frames arrive; a stream never ends short without an error.
+
+        Before the first chunk a failure is classified like any call; after it, every
+        failure (cut, stall, malformed frame, missing ``[DONE]``) is a
+        StreamInterruptedError.
+        """
+        request = attrs.evolve(request, stream=True)
+        with self._failures(request.model):
+            path, body = self._translate_request(request)
+        chunks = self.with_stream_timeout(self._stream_chunks(path, body))
+        started = False
+        try:
+            async for chunk in chunks:
+                started = True
+                yield chunk
+        except Exception as exc:
+            error = self._as_provider_error(exc, request.model)
+            if started and not isinstance(error, StreamInterruptedError):
+                error = StreamInterruptedError(
+                    f"stream broke after it started: {error.message}",
+                    provider_id=self._provider_label,
+                    model_id=request.model,
+                )
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            await chunks.aclose()
+
+    async def embed(self, request: EmbeddingRequest) -> EmbeddingResponse:
+        with self._failures(request.model):
+            data = await self.with_timeout(
+                self._post_once("/v1/embeddings", request.to_openai_payload()),
+                operation="embeddings",
+            )
+            return EmbeddingResponse.from_openai_payload(data)
+
+    async def _post_once(self, path: str, body: Any) -> Any:
+        """One attempt, no client-side retry: the router is the retry layer."""
+        self._request_count += 1
+        async with self._http_open_stream("POST", path, **self._body_arguments(body)) as response:
+            self._remember_rate_limits(response.headers)
+            content = await response.aread()
+        return json.loads(content)
+
+    async def _stream_chunks(self, path: str, body: Any) -> AsyncIterator[CompletionChunk]:
+        self._request_count += 1
+        async with self._http_open_stream("POST", path, **self._body_arguments(body)) as response:
+            self._remember_rate_limits(response.headers)
+            try:
+                async for data in iter_sse_data(response):
+                    if data.strip() == _DONE:
+                        return
+                    chunk = self._parse_sse_chunk(data)
+                    if chunk is not None:
+                        yield chunk
+            except (httpx.TransportError, httpx.StreamError) as exc:
+                if isinstance(exc, httpx.TimeoutException):
+                    raise
+                raise StreamInterruptedError(f"stream was cut: {exc}") from exc
+        raise StreamInterruptedError("stream ended without its [DONE] marker")
+
+    # --- catalogue ---------------------------------------------------------------------
+
+    def get_capabilities(self) -> list[str]:
+        return list(self.config.capabilities)
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The configured models, or, when none are, the upstream's ``/v1/models``
+        (fetched once and kept)."""
+        if self.config.models:
+            return [model.to_model_info(self.config.capabilities) for model in self.config.models]
+        if self._discovered is None:
+            self._discovered = await self.discover_models()
+        return list(self._discovered)
+
+    async def discover_models(self) -> list[ModelInfo]:
+        """Every model ``GET /v1/models`` lists, with the provider's capabilities."""
+        with self._failures(None):
+            response = await self._retry(self._http_request, "GET", "/v1/models")
+            self._remember_rate_limits(response.headers)
+            listed = response.json().get("data") or []
+        return [
+            ModelInfo(
+                id=str(item["id"]), name=str(item["id"]), capabilities=self.config.capabilities
+            )
+            for item in listed
+            if isinstance(item, dict) and item.get("id")
+        ]
+
+    # --- quota, rate limits, pricing ------------------------------------------------------
+
+    async def check_quota(self) -> QuotaStatus:
+        """Calls made by this instance; the upstream's own quota is not queried."""
+        return QuotaStatus(used=self._request_count)
+
+    async def get_rate_limits(self) -> RateLimitStatus:
+        """What the last response's rate-limit headers said; the reset time counts
+        down on the provider's clock since that response arrived."""
+        report = self._rate_limits
+        if report is None:
+            return RateLimitStatus()
+        reset = report.status.reset_seconds
+        if reset is None:
+            return report.status
+        elapsed = self._clock.monotonic() - report.received_at
+        return attrs.evolve(report.status, reset_seconds=max(0.0, reset - elapsed))
+
+    async def get_pricing(self, model_id: str) -> ModelPricing:
+        info = await self.get_model_info(model_id)
+        if info.pricing is None:
+            raise KeyError(f"provider {self._provider_label} declares no pricing for {model_id!r}")
+        return info.pricing
+
+    def report_usage(self, model_id: str, usage: TokenUsage) -> None:
+        known = self._usage.get(model_id, TokenUsage())
+        self._usage[model_id] = TokenUsage(
+            known.prompt_tokens + usage.prompt_tokens,
+            known.completion_tokens + usage.completion_tokens,
+            known.total_tokens + usage.total_tokens,
+        )
+
+    def usage_totals(self) -> dict[str, TokenUsage]:
+        """Tokens reported through ``report_usage``, per model."""
+        return dict(self._usage)
+
+    # --- errors and lifecycle -------------------------------------------------------------
+
+    def classify_error(self, exc: BaseException) -> ErrorClassification:
+        return classify_error(
+            exc,
+            retryable_codes=self.config.retryable_codes,
+            non_retryable_codes=self.config.non_retryable_codes,
+        )
+
+    def _is_retryable_error(self, exc: Exception) -> bool:
+        return self.classify_error(exc).retryable
+
+    async def close(self) -> None:
+        await self._close_http_client()
+
+    @contextmanager
+    def _failures(self, model_id: str | None) -> Iterator[None]:
+        """Let every failure out as a classified ProviderError with this provider's
+        name, the model and the upstream's message, never the API key."""
+        try:
+            yield
+        except Exception as exc:
+            error = self._as_provider_error(exc, model_id)
+            if error is exc:
+                raise
+            raise error from exc
+
+    def _as_provider_error(self, exc: BaseException, model_id: str | None) -> ProviderError:
+        if isinstance(exc, httpx.HTTPStatusError):
+            self._remember_rate_limits(exc.response.headers)
+        error = to_provider_error(
+            exc,
+            provider_id=self._provider_label,
+            model_id=model_id,
+            secrets=(self.config.api_key,),
+            now=self._clock.now(),
+        )
+        if error.provider_id is None:
+            # Raised below the provider (a hook, a deadline): add who and what.
+            where = f"provider {self._provider_label}"
+            where += f" (model {model_id})" if model_id else ""
+            error.message = f"{where}: {error.message}"
+            error.provider_id = error.details["provider_id"] = self._provider_label
+            if error.model_id is None:
+                error.model_id = error.details["model_id"] = model_id
+        return error
+
+    def _remember_rate_limits(self, headers: httpx.Headers) -> None:
+        status = _rate_limit_status(headers)
+        if status is not None:
+            self._rate_limits = _RateLimitReport(status, self._clock.monotonic())
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _rate_limit_status(headers: httpx.Headers) -> RateLimitStatus | None:
+    """The OpenAI-style ``x-ratelimit-*`` and ``retry-after`` headers, or None if the
+    response carries none of them."""
+    reset = _reset_seconds(headers.get("x-ratelimit-reset-requests"))
+    if reset is None:
+        reset = _reset_seconds(headers.get("x-ratelimit-reset-tokens"))
+    if reset is None:
+        reset = parse_retry_after(headers.get("retry-after"))
+    status = RateLimitStatus(
+        requests_remaining=_count(headers.get("x-ratelimit-remaining-requests")),
+        requests_limit=_count(headers.get("x-ratelimit-limit-requests")),
+        tokens_remaining=_count(headers.get("x-ratelimit-remaining-tokens")),
+        tokens_limit=_count(headers.get("x-ratelimit-limit-tokens")),
+        reset_seconds=reset,
+    )
+    return None if status == RateLimitStatus() else status
+
+
+def _count(value: str | None) -> int | None:
+    try:
+        return max(0, int(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _reset_seconds(value: str | None) -> float | None:
+    """``"20ms"``, ``"1s"``, ``"6m0s"``, ``"1h2m3.5s"`` or plain seconds."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        return None
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
