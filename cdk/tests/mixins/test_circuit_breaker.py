@@ -130,7 +130,7 @@ def test_thresholds_below_one_are_refused():
 
 
 class BreakerProperties(RuleBasedStateMachine):
-    FAILURES = 3
+    FAILURES = 2
     SUCCESSES = 2
     PROBES = 2
     TIMEOUT = 10.0
@@ -189,8 +189,10 @@ class BreakerProperties(RuleBasedStateMachine):
     @rule()
     def start_a_probe(self) -> None:
         self.observe()
-        if self.breaker.admitted():
-            self.pending_probes += 1
+        full = self.pending_probes >= self.PROBES
+        admitted = self.breaker.admitted()
+        assert not (full and admitted)
+        self.pending_probes += admitted
 
     @precondition(lambda self: self.pending_probes > 0)
     @rule(success=st.booleans())
