@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from modelmesh_cdk.testing.suites.guard import StandardSuite
 from modelmesh_cdk.testing.suites.provider import ProviderTests
+from modelmesh_cdk.testing.suites.storage import StorageTests
 
-__all__ = ["ProviderTests", "StandardSuite"]
+__all__ = ["ProviderTests", "StandardSuite", "StorageTests"]
