@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from modelmesh.clock import SYSTEM_CLOCK
 from modelmesh.errors import (
     AuthenticationError,
     BadRequestError,
@@ -30,12 +30,13 @@ from modelmesh.errors import (
 )
 from modelmesh.interfaces.provider import ErrorCategory, ErrorClassification
 from modelmesh.redaction import REDACTED, redact_text
+from modelmesh_cdk.mixins.http_client import parse_retry_after
 
 __all__ = [
     "DEFAULT_NON_RETRYABLE_CODES",
     "DEFAULT_RETRYABLE_CODES",
     "classify_error",
-    "parse_retry_after",
+    "is_timeout",
     "to_provider_error",
 ]
 
@@ -105,7 +106,7 @@ def to_provider_error(
         return exc
     if isinstance(exc, httpx.HTTPStatusError):
         return _from_status(exc.response, where, context, secrets, now)
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+    if is_timeout(exc):
         detail = _clean(str(exc) or type(exc).__name__, secrets)
         return ProviderTimeoutError(f"{where} timed out: {detail}", **context)
     if isinstance(exc, httpx.TransportError):
@@ -117,21 +118,25 @@ def to_provider_error(
     return ProviderError(f"{where} failed: {detail}", **context)
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: seconds, or an HTTP date."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    if now is None:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - now).total_seconds())
+def is_timeout(exc: BaseException) -> bool:
+    """True when ``exc`` is a deadline that passed, not a connection that failed.
+
+    Transports disagree: the aiohttp transport reports a reset connection as
+    ``httpx.ConnectTimeout``. An httpx timeout therefore counts as one only when it
+    was raised directly or a ``TimeoutError`` lies beneath it.
+    """
+    if isinstance(exc, TimeoutError):
+        return True
+    if not isinstance(exc, httpx.TimeoutException):
+        return False
+    cause = exc.__cause__
+    if cause is None:
+        return True
+    while cause is not None:
+        if isinstance(cause, TimeoutError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _from_status(
@@ -149,7 +154,9 @@ def _from_status(
     if status in (401, 403):
         return AuthenticationError(message, **kwargs)
     if status == 429:
-        retry_after = parse_retry_after(response.headers.get("retry-after"), now=now)
+        retry_after = parse_retry_after(
+            response.headers.get("retry-after"), now or SYSTEM_CLOCK.now()
+        )
         return RateLimitError(message, retry_after=retry_after, **kwargs)
     if status == 404:
         return ModelNotFoundError(message, **kwargs)

@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, ClassVar
 
 import attrs
@@ -58,10 +59,10 @@ from modelmesh_cdk.base.error_classification import (
     DEFAULT_NON_RETRYABLE_CODES,
     DEFAULT_RETRYABLE_CODES,
     classify_error,
-    parse_retry_after,
+    is_timeout,
     to_provider_error,
 )
-from modelmesh_cdk.mixins.http_client import HttpClientMixin, iter_sse_data
+from modelmesh_cdk.mixins.http_client import HttpClientMixin, iter_sse_data, parse_retry_after
 from modelmesh_cdk.mixins.retry import RetryMixin
 from modelmesh_cdk.mixins.timeout import TimeoutMixin
 from modelmesh_cdk.options import load_options, parse_duration
@@ -324,7 +325,7 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
                     if chunk is not None:
                         yield chunk
             except (httpx.TransportError, httpx.StreamError) as exc:
-                if isinstance(exc, httpx.TimeoutException):
+                if is_timeout(exc):
                     raise
                 raise StreamInterruptedError(f"stream was cut: {exc}") from exc
         raise StreamInterruptedError("stream ended without its [DONE] marker")
@@ -441,7 +442,7 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         return error
 
     def _remember_rate_limits(self, headers: httpx.Headers) -> None:
-        status = _rate_limit_status(headers)
+        status = _rate_limit_status(headers, self._clock.now())
         if status is not None:
             self._rate_limits = _RateLimitReport(status, self._clock.monotonic())
 
@@ -450,14 +451,14 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def _rate_limit_status(headers: httpx.Headers) -> RateLimitStatus | None:
+def _rate_limit_status(headers: httpx.Headers, now: datetime) -> RateLimitStatus | None:
     """The OpenAI-style ``x-ratelimit-*`` and ``retry-after`` headers, or None if the
     response carries none of them."""
     reset = _reset_seconds(headers.get("x-ratelimit-reset-requests"))
     if reset is None:
         reset = _reset_seconds(headers.get("x-ratelimit-reset-tokens"))
     if reset is None:
-        reset = parse_retry_after(headers.get("retry-after"))
+        reset = parse_retry_after(headers.get("retry-after"), now)
     status = RateLimitStatus(
         requests_remaining=_count(headers.get("x-ratelimit-remaining-requests")),
         requests_limit=_count(headers.get("x-ratelimit-limit-requests")),
