@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from modelmesh_cdk.testing.suites.guard import StandardSuite
 from modelmesh_cdk.testing.suites.provider import ProviderTests
+from modelmesh_cdk.testing.suites.secret_store import SecretStoreTests
 from modelmesh_cdk.testing.suites.storage import StorageTests
 
-__all__ = ["ProviderTests", "StandardSuite", "StorageTests"]
+__all__ = [
+    "ProviderTests",
+    "SecretStoreTests",
+    "StandardSuite",
+    "StorageTests",
+]
