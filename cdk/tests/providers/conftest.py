@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from modelmesh.clock import ManualClock
 from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh_cdk.base.openai_compatible import OpenAICompatibleProvider
 from modelmesh_cdk.testing.fake_upstream import FakeUpstream
@@ -45,7 +46,8 @@ def upstream() -> Iterator[FakeUpstream]:
 @pytest.fixture
 async def provider(upstream: FakeUpstream) -> AsyncIterator[OpenAICompatibleProvider]:
     connector = OpenAICompatibleProvider(
-        {"base_url": upstream.url, "api_key": API_KEY, "provider_id": "acme", "timeout": 5}
+        {"base_url": upstream.url, "api_key": API_KEY, "provider_id": "acme", "timeout": 5},
+        clock=ManualClock(),
     )
     yield connector
     await connector.close()
