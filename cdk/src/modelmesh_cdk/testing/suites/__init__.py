@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelmesh_cdk.testing.suites.discovery import DiscoveryTests
 from modelmesh_cdk.testing.suites.guard import StandardSuite
 from modelmesh_cdk.testing.suites.observability import ObservabilityTests
 from modelmesh_cdk.testing.suites.provider import ProviderTests
@@ -10,6 +11,7 @@ from modelmesh_cdk.testing.suites.secret_store import SecretStoreTests
 from modelmesh_cdk.testing.suites.storage import StorageTests
 
 __all__ = [
+    "DiscoveryTests",
     "ObservabilityTests",
     "ProviderTests",
     "RotationPolicyTests",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -39,6 +38,7 @@ from modelmesh.interfaces.provider import (
 )
 from modelmesh_cdk.testing import fake_upstream as fake
 from modelmesh_cdk.testing.suites.guard import StandardSuite
+from modelmesh_cdk.testing.suites.loopback import refusing_url
 
 # How long the suite waits on a stalled upstream: short, but long enough for loopback.
 STALL_TIMEOUT = 0.2
@@ -242,7 +242,7 @@ class ProviderTests(StandardSuite, standard=True):
 
     def test_refused_connection_is_a_retryable_connection_error(self) -> None:
         error, verdict = self.failure_of(
-            self.connector_options(_refusing_url()), self.complete_call()
+            self.connector_options(refusing_url()), self.complete_call()
         )
         assert isinstance(error, ProviderConnectionError)
         assert (verdict.category, verdict.retryable) == (ErrorCategory.CONNECTION, True)
@@ -264,14 +264,6 @@ class ProviderTests(StandardSuite, standard=True):
             await provider.close()
 
         asyncio.run(use_and_close_twice())
-
-
-def _refusing_url() -> str:
-    """A loopback URL nothing listens on: the port was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 __all__ = ["STALL_TIMEOUT", "STATUS_ERRORS", "STATUS_VERDICTS", "ProviderTests"]
