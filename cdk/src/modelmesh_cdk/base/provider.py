@@ -38,6 +38,7 @@ from modelmesh.config.fields import (
     redacted_repr,
     strip_trailing_slash,
 )
+from modelmesh.config.issues import InvalidValue
 from modelmesh.config.schema import AuthMethod
 from modelmesh.errors import ProviderError, StreamInterruptedError
 from modelmesh.interfaces.provider import (
@@ -91,9 +92,9 @@ def api_root(base_url: str) -> str:
     return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
-def _positive(_instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+def _positive(_instance: Any, _attribute: Any, value: float) -> None:
     if value <= 0:
-        raise ValueError(f"{attribute.name} must be more than 0 seconds, got {value}")
+        raise InvalidValue("expected a duration of more than 0 seconds", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -235,7 +236,8 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         return attrs.evolve(CompletionResponse.from_openai_payload(data), raw=data)
 
     def _parse_sse_chunk(self, data: str) -> CompletionChunk | None:
-        """One SSE data payload as a chunk; None skips a frame that carries nothing."""
+        """One SSE data payload as a chunk, or None to skip the frame (for upstreams
+        that send keep-alive or metadata frames). Unreadable frames end the stream."""
         try:
             payload = json.loads(data)
         except ValueError:
@@ -306,12 +308,11 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
             return EmbeddingResponse.from_openai_payload(data)
 
     async def _post_once(self, path: str, body: Any) -> Any:
-        """One attempt, no client-side retry: the router is the retry layer."""
+        """One attempt (the client has no retries of its own) and its parsed JSON."""
         self._request_count += 1
-        async with self._http_open_stream("POST", path, **self._body_arguments(body)) as response:
-            self._remember_rate_limits(response.headers)
-            content = await response.aread()
-        return json.loads(content)
+        response = await self._http_request("POST", path, **self._body_arguments(body))
+        self._remember_rate_limits(response.headers)
+        return response.json()
 
     async def _stream_chunks(self, path: str, body: Any) -> AsyncIterator[CompletionChunk]:
         self._request_count += 1
