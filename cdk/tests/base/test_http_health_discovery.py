@@ -117,3 +117,14 @@ def test_sync_reads_the_model_list_at_the_registered_url(upstream):
         return await discovery.sync()
 
     assert run_with(upstream, scenario).new_models == ("fake/fake-a", "fake/fake-b")
+
+
+def test_provider_urls_can_come_from_the_options(upstream):
+    async def main():
+        discovery = HttpHealthDiscovery({"provider_urls": {"fake": f"{upstream.url}/v1/models"}})
+        try:
+            return await discovery.probe("fake")
+        finally:
+            await discovery.close()
+
+    assert asyncio.run(main()).success

@@ -35,7 +35,13 @@ from modelmesh.redaction import redact, redact_text
 from modelmesh_cdk.mixins.http_client import HttpClientMixin
 from modelmesh_cdk.options import Duration, load_options, parse_duration
 
-__all__ = ["HISTORY_SIZE", "BaseDiscovery", "BaseDiscoveryConfig", "HttpHealthDiscovery"]
+__all__ = [
+    "HISTORY_SIZE",
+    "BaseDiscovery",
+    "BaseDiscoveryConfig",
+    "HttpHealthDiscovery",
+    "HttpHealthDiscoveryConfig",
+]
 
 HISTORY_SIZE = 100
 """Probe outcomes kept per provider; the availability score is computed over them."""
@@ -220,6 +226,14 @@ def _describe(error: BaseException) -> str:
     return redact_text(f"{type(error).__name__}: {error}")
 
 
+@attrs.frozen
+class HttpHealthDiscoveryConfig(BaseDiscoveryConfig):
+    """``provider_urls`` maps a provider ID to the URL probed for it, so a connector
+    built from configuration alone knows where to look."""
+
+    provider_urls: Mapping[str, str] = attrs.field(factory=dict)
+
+
 class HttpHealthDiscovery(HttpClientMixin, BaseDiscovery):
     """Probes each registered provider with a GET of its URL (a ``/v1/models``
     endpoint, typically); a 2xx answer within ``health_timeout`` is a success.
@@ -229,15 +243,20 @@ class HttpHealthDiscovery(HttpClientMixin, BaseDiscovery):
     OpenAI-style model list (``{"data": [{"id": ...}]}``).
     """
 
+    config_class = HttpHealthDiscoveryConfig
+    config: HttpHealthDiscoveryConfig
+
     def __init__(
         self,
-        config: BaseDiscoveryConfig | Mapping[str, Any] | None = None,
+        config: HttpHealthDiscoveryConfig | Mapping[str, Any] | None = None,
         *,
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(config, clock=clock)
         self._urls: dict[str, tuple[str, dict[str, str]]] = {}
+        for provider_id, url in self.config.provider_urls.items():
+            self.register_provider_url(provider_id, url)
         self._init_http_client(
             "", timeout=self.config.health_timeout, max_retries=0, transport=transport
         )
