@@ -2,7 +2,7 @@
 
     uv run python benchmarks/run.py [--runs N] [SUITE ...]
 
-Suites: startup. Exit status 1 when a measured figure misses its goal.
+Suites: startup, transport. Exit status 1 when a measured figure misses its goal.
 """
 
 from __future__ import annotations
@@ -14,9 +14,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import startup
+import transport
 from _timing import print_table
 
-SUITES = {"startup": ("Start-up (whole processes)", startup.run)}
+SUITES = {
+    "startup": ("Start-up (whole processes)", startup.run, print_table),
+    "transport": (
+        "HTTP transports against the fake upstream (loopback)",
+        transport.run,
+        transport.print_table,
+    ),
+}
 
 
 def main() -> int:
@@ -29,9 +37,9 @@ def main() -> int:
         parser.error(f"unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}")
     missed = False
     for name in args.suites or SUITES:
-        title, suite = SUITES[name]
+        title, suite, show = SUITES[name]
         results = suite(args.runs)
-        print_table(title, results)
+        show(title, results)
         missed |= any(r.passed is False for r in results)
     return 1 if missed else 0
 
