@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from modelmesh.errors import ProviderError
+from modelmesh.errors import BadRequestError, ProviderError
 from modelmesh.interfaces.provider import Choice, CompletionRequest, CompletionResponse
 from modelmesh_cdk.base.http_api import FORM, HttpApiProvider
 from modelmesh_cdk.base.openai_compatible import OpenAICompatibleProvider
 from modelmesh_cdk.base.quick import QuickProvider, create_quick_provider
-from modelmesh_cdk.testing.fake_upstream import error
+from modelmesh_cdk.testing.fake_upstream import error, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -131,3 +131,38 @@ def test_quick_provider_takes_other_options():
     provider = create_quick_provider("http://127.0.0.1:8000", timeout="2s")
     assert isinstance(provider, QuickProvider)
     assert provider.config.timeout == 2.0
+
+
+class ErrorsInside200(OpenAICompatibleProvider):
+    """An upstream that reports some failures inside HTTP 200 answers."""
+
+    def _parse_response(self, data: Any) -> CompletionResponse:
+        if "refused" in data["choices"][0]["message"]["content"]:
+            raise BadRequestError("the upstream refused inside a 200")
+        return super()._parse_response(data)
+
+
+async def test_a_hook_may_raise_a_provider_error_which_is_kept(upstream, question):
+    upstream.script(ok("refused, sorry"))
+    provider = ErrorsInside200({"base_url": upstream.url, "provider_id": "legacy"})
+    try:
+        with pytest.raises(BadRequestError) as caught:
+            await provider.complete(question())
+    finally:
+        await provider.close()
+    assert (caught.value.provider_id, caught.value.model_id) == ("legacy", "fake-model")
+
+
+class BrokenParser(OpenAICompatibleProvider):
+    def _parse_response(self, data: Any) -> CompletionResponse:
+        return data["no such key"]
+
+
+async def test_any_other_hook_failure_becomes_a_non_retryable_provider_error(upstream, question):
+    provider = BrokenParser({"base_url": upstream.url})
+    try:
+        with pytest.raises(ProviderError) as caught:
+            await provider.complete(question())
+    finally:
+        await provider.close()
+    assert not provider.classify_error(caught.value).retryable
