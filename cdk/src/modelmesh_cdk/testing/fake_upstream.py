@@ -290,6 +290,12 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         await reader.readexactly(2)
 
 
+async def _hold(reader: asyncio.StreamReader) -> None:
+    """Say nothing until the client hangs up, or until stop() cancels the connection."""
+    while await reader.read(_MAX_LINE):
+        pass
+
+
 def _parse_body(raw: bytes) -> Any:
     if not raw:
         return raw
@@ -459,7 +465,8 @@ class FakeUpstream:
                 if request is None:
                     break
                 behaviour = self._record_and_pick(request)
-                if not await self._answer(request, behaviour, writer) or not request.keep_alive:
+                answered = await self._answer(request, behaviour, reader, writer)
+                if not answered or not request.keep_alive:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
@@ -490,7 +497,11 @@ class FakeUpstream:
         return Ok()
 
     async def _answer(
-        self, request: _Request, behaviour: Behaviour, writer: asyncio.StreamWriter
+        self,
+        request: _Request,
+        behaviour: Behaviour,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
     ) -> bool:
         """Answer one request; False when the connection must not be reused."""
         if isinstance(behaviour, Reset):
@@ -500,19 +511,20 @@ class FakeUpstream:
             writer.transport.abort()
             return False
         if isinstance(behaviour, Stall):
-            await asyncio.Event().wait()  # until stop() cancels this connection
-        assert not isinstance(behaviour, Reset | Stall)
+            await _hold(reader)
+            return False
         if behaviour.delay:
             await asyncio.sleep(behaviour.delay)
         body = _parse_body(request.body)
         if isinstance(behaviour, Error):
             return await self._send_error(behaviour, writer)
         if isinstance(behaviour, Stream):
-            return await self._send_stream(behaviour, body, writer)
+            return await self._send_stream(behaviour, body, reader, writer)
         if request.path == CHAT_PATH and isinstance(body, dict) and body.get("stream"):
             return await self._send_stream(
                 Stream(tuple(_words(behaviour.content)), usage=behaviour.usage),
                 body,
+                reader,
                 writer,
                 extra_headers=behaviour.headers,
             )
@@ -619,6 +631,7 @@ class FakeUpstream:
         self,
         behaviour: Stream,
         body: Any,
+        reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
@@ -640,7 +653,8 @@ class FakeUpstream:
                 writer.close()
                 return False
             if index == behaviour.stall_after:
-                await asyncio.Event().wait()  # until stop() cancels this connection
+                await _hold(reader)
+                return False
             if index and behaviour.gap:
                 await asyncio.sleep(behaviour.gap)
             writer.write(_sse_frame("{not json" if index == behaviour.malformed_at else frame))
@@ -649,7 +663,8 @@ class FakeUpstream:
             writer.close()
             return False
         if behaviour.stall_after is not None and behaviour.stall_after >= len(frames):
-            await asyncio.Event().wait()
+            await _hold(reader)
+            return False
         if behaviour.done:
             writer.write(_sse_frame("[DONE]"))
         writer.write(b"0\r\n\r\n")
