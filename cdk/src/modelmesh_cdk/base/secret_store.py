@@ -26,7 +26,7 @@ def _count_secrets(secrets: Mapping[str, str]) -> str:
 
 @attrs.frozen
 class BaseSecretStoreConfig:
-    """Options every secret store shares; ``secrets`` seeds the in-memory store."""
+    """Options every secret store shares; ``secrets`` fills the in-memory store."""
 
     secrets: Mapping[str, str] = attrs.field(factory=dict, repr=_count_secrets)
     cache_enabled: bool = True
