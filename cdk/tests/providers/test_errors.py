@@ -168,3 +168,24 @@ async def test_api_key_never_appears_in_error_details(provider, upstream, questi
     with pytest.raises(AuthenticationError) as caught:
         await provider.complete(question())
     assert api_key not in repr(caught.value.details) + repr(caught.value.args)
+
+
+@pytest.mark.parametrize("status", [500, 504])
+async def test_the_error_agrees_with_the_classification(provider, upstream, question, status):
+    upstream.script(error(status))
+    with pytest.raises(ProviderServerError) as caught:
+        await provider.complete(question())
+    assert caught.value.retryable == provider.classify_error(caught.value).retryable
+
+
+async def test_a_status_listed_as_retryable_makes_the_error_retryable(upstream, question):
+    upstream.script(error(504))
+    provider = OpenAICompatibleProvider(
+        {"base_url": upstream.url, "retryable_codes": [429, 500, 502, 503, 504]}
+    )
+    try:
+        with pytest.raises(ProviderServerError) as caught:
+            await provider.complete(question())
+    finally:
+        await provider.close()
+    assert caught.value.retryable

@@ -440,6 +440,10 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
             error.provider_id = error.details["provider_id"] = self._provider_label
             if error.model_id is None:
                 error.model_id = error.details["model_id"] = model_id
+        if error.status_code is not None:
+            # The configured code lists, not the class default, decide (a 504 is not
+            # retryable unless listed), so the error agrees with classify_error.
+            error.retryable = self.classify_error(error).retryable
         return error
 
     def _remember_rate_limits(self, headers: httpx.Headers) -> None:
