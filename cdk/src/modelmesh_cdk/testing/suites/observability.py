@@ -79,13 +79,19 @@ class ObservabilityTests(StandardSuite, standard=True):
 
     # Helpers
 
+    def feed(self, sink_factory: SinkFactory, use: Callable[[Any], None]) -> None:
+        """Build a sink, let ``use`` call it, close it."""
+        sink = sink_factory()
+        try:
+            use(sink)
+        finally:
+            asyncio.run(sink.close())
+
     def written(
         self, sink_factory: SinkFactory, tmp_path: Path, use: Callable[[Any], None]
     ) -> list[dict[str, Any]]:
         """Records written by a sink that ``use`` fed and that was then closed."""
-        sink = sink_factory()
-        use(sink)
-        asyncio.run(sink.close())
+        self.feed(sink_factory, use)
         records = self.read_records(tmp_path)
         if records is None:
             pytest.skip("the suite has no read_records for this sink")
@@ -94,23 +100,25 @@ class ObservabilityTests(StandardSuite, standard=True):
     # Standard tests: never raise
 
     def test_emit_does_not_raise(self, sink_factory: SinkFactory) -> None:
-        sink_factory().emit(EVENT)
+        self.feed(sink_factory, lambda sink: sink.emit(EVENT))
 
     def test_log_does_not_raise(self, sink_factory: SinkFactory) -> None:
-        sink_factory().log(LOG)
+        self.feed(sink_factory, lambda sink: sink.log(LOG))
 
     def test_flush_does_not_raise(self, sink_factory: SinkFactory) -> None:
-        sink_factory().flush(STATS)
+        self.feed(sink_factory, lambda sink: sink.flush(STATS))
 
     def test_trace_does_not_raise(self, sink_factory: SinkFactory) -> None:
-        sink_factory().trace(TRACE)
+        self.feed(sink_factory, lambda sink: sink.trace(TRACE))
 
     def test_odd_records_do_not_raise(self, sink_factory: SinkFactory) -> None:
-        sink = sink_factory()
-        sink.emit(RoutingEvent(EventType.MODEL_ROTATED, WHEN, metadata=ODD_METADATA))
-        sink.trace(TraceEntry(Severity.CRITICAL, WHEN, "", "\x00\n" * 3, ODD_METADATA, "\n"))
-        sink.log(RequestLogEntry(WHEN, "", None, None, None, "", prompt_preview="\x00"))
-        sink.flush({"": AggregateStats()})
+        def feed(sink: ObservabilityConnector) -> None:
+            sink.emit(RoutingEvent(EventType.MODEL_ROTATED, WHEN, metadata=ODD_METADATA))
+            sink.trace(TraceEntry(Severity.CRITICAL, WHEN, "", "\x00\n" * 3, ODD_METADATA, "\n"))
+            sink.log(RequestLogEntry(WHEN, "", None, None, None, "", prompt_preview="\x00"))
+            sink.flush({"": AggregateStats()})
+
+        self.feed(sink_factory, feed)
 
     def test_close_is_idempotent(self, sink_factory: SinkFactory) -> None:
         async def use_and_close_twice() -> None:

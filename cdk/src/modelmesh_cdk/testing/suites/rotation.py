@@ -13,7 +13,7 @@ from typing import Any
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 
 from modelmesh.interfaces.rotation import (
     DeactivationReason,
@@ -27,6 +27,11 @@ from modelmesh_cdk.testing.suites.guard import StandardSuite
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 REQUEST = SelectionRequest(capability="generation.text-generation.chat-completion", now=EPOCH)
+
+# Every subclass runs the same test methods, which hypothesis would flag as suspicious.
+PROPERTY_SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.differing_executors]
+)
 
 _moments = st.integers(-86_400, 86_400).map(lambda seconds: EPOCH + timedelta(seconds=seconds))
 _counts = st.integers(0, 10_000)
@@ -93,7 +98,7 @@ class RotationPolicyTests(StandardSuite, standard=True):
 
     # Standard tests: selection
 
-    @settings(max_examples=60, deadline=None)
+    @PROPERTY_SETTINGS
     @given(pool=pools())
     def test_selects_one_of_the_candidates(self, pool: list[ModelSnapshot]) -> None:
         result = self.make_policy().selection.select(pool, REQUEST)
@@ -101,7 +106,7 @@ class RotationPolicyTests(StandardSuite, standard=True):
             (candidate.model_id, candidate.provider_id) for candidate in pool
         }
 
-    @settings(max_examples=60, deadline=None)
+    @PROPERTY_SETTINGS
     @given(pool=pools())
     def test_never_selects_a_standby_model_while_one_is_active(
         self, pool: list[ModelSnapshot]
@@ -110,7 +115,7 @@ class RotationPolicyTests(StandardSuite, standard=True):
         chosen = next(candidate for candidate in pool if candidate.model_id == result.model_id)
         assert chosen.is_active
 
-    @settings(max_examples=60, deadline=None)
+    @PROPERTY_SETTINGS
     @given(pool=pools())
     def test_equal_input_gives_equal_choice(self, pool: list[ModelSnapshot]) -> None:
         if self.is_random:
