@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -215,13 +215,24 @@ def _active(candidates: Sequence[ModelSnapshot], request: SelectionRequest) -> l
 
 
 class BaseRotationPolicy(RotationPolicy):
-    """The three base parts built from one options mapping, as one rotation connector."""
+    """The three base parts built from one options mapping, as one rotation connector.
 
-    def __init__(self, config: BaseRotationConfig | Mapping[str, Any] | None = None) -> None:
-        self.config = load_options(BaseRotationConfig, config, connector=type(self).__name__)
-        self._deactivation: DeactivationPolicy = BaseDeactivationPolicy(self.config)
-        self._recovery: RecoveryPolicy = BaseRecoveryPolicy(self.config)
-        self._selection: SelectionStrategy = BaseSelectionStrategy(self.config)
+    ``config`` is a ``config_class`` instance, an options mapping or None; a subclass
+    with other options sets ``config_class`` and overrides ``_build_parts``.
+    """
+
+    config_class: ClassVar[type[Any]] = BaseRotationConfig
+
+    def __init__(self, config: Any = None) -> None:
+        self.config = load_options(self.config_class, config, connector=type(self).__name__)
+        self._deactivation, self._recovery, self._selection = self._build_parts()
+
+    def _build_parts(self) -> tuple[DeactivationPolicy, RecoveryPolicy, SelectionStrategy]:
+        return (
+            BaseDeactivationPolicy(self.config),
+            BaseRecoveryPolicy(self.config),
+            BaseSelectionStrategy(self.config),
+        )
 
     @property
     def deactivation(self) -> DeactivationPolicy:
@@ -258,9 +269,8 @@ class ThresholdRotationConfig:
     stick_until_failure: bool = True
 
 
-class _ThresholdDeactivation(BaseDeactivationPolicy):
+class _ThresholdDeactivation(DeactivationPolicy):
     def __init__(self, config: ThresholdRotationConfig) -> None:
-        super().__init__(BaseRotationConfig(cooldown_seconds=config.cooldown_seconds))
         self._limits = _Limits(
             failures=config.failure_count_threshold,
             error_rate=config.error_rate_threshold,
@@ -269,6 +279,9 @@ class _ThresholdDeactivation(BaseDeactivationPolicy):
             tokens=config.token_limit_threshold,
             requests=config.request_limit_threshold,
         )
+
+    def get_reason(self, snapshot: ModelSnapshot) -> DeactivationReason | None:
+        return most_urgent_reason(self._limits.fired(snapshot))
 
 
 class _StickySelection(BaseSelectionStrategy):
@@ -297,13 +310,14 @@ class ThresholdRotationPolicy(BaseRotationPolicy):
     """A rotation policy configured by thresholds alone, sticking to the current model
     by default and preferring the models of ``priority_list`` in that order."""
 
-    def __init__(self, config: ThresholdRotationConfig | Mapping[str, Any] | None = None) -> None:
-        threshold = load_options(ThresholdRotationConfig, config, connector=type(self).__name__)
+    config_class = ThresholdRotationConfig
+
+    def _build_parts(self) -> tuple[DeactivationPolicy, RecoveryPolicy, SelectionStrategy]:
+        config: ThresholdRotationConfig = self.config
         base = BaseRotationConfig(
-            cooldown_seconds=threshold.cooldown_seconds, model_priority=threshold.priority_list
+            cooldown_seconds=config.cooldown_seconds, model_priority=config.priority_list
         )
-        super().__init__(base)
-        self.config = threshold  # type: ignore[assignment]
-        self._deactivation = _ThresholdDeactivation(threshold)
-        if threshold.stick_until_failure:
-            self._selection = _StickySelection(base)
+        selection = (
+            _StickySelection(base) if config.stick_until_failure else BaseSelectionStrategy(base)
+        )
+        return _ThresholdDeactivation(config), BaseRecoveryPolicy(base), selection
