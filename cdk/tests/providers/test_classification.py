@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from modelmesh.errors import (
     AuthenticationError,
+    BadRequestError,
+    ContentFilterError,
     ContextLengthError,
     ModelNotFoundError,
     ProviderServerError,
@@ -62,6 +64,7 @@ def test_a_provider_error_classifies_like_the_raw_status(status):
         (400, ErrorCategory.CLIENT),
         (404, ErrorCategory.NOT_FOUND),
         (409, ErrorCategory.UNKNOWN),
+        (422, ErrorCategory.CLIENT),
         (504, ErrorCategory.UNKNOWN),
     ],
 )
@@ -128,6 +131,12 @@ def test_an_unrelated_exception_is_unknown_and_not_retryable():
         (401, "", AuthenticationError),
         (404, "", ModelNotFoundError),
         (429, "", RateLimitError),
+        (422, '{"error": {"message": "bad enum"}}', BadRequestError),
+        (
+            400,
+            '{"error": {"message": "refused", "code": "content_policy_violation"}}',
+            ContentFilterError,
+        ),
         (504, "", ProviderServerError),
         (
             400,
