@@ -46,8 +46,9 @@ DEFAULT_NON_RETRYABLE_CODES: tuple[int, ...] = (400, 401, 403)
 _MESSAGE_LIMIT = 500
 _CONTEXT_LENGTH_MARKERS = ("context_length_exceeded", "maximum context length")
 _CONTENT_FILTER_MARKERS = ("content_filter", "content_policy_violation")
-# Categories a status code in retryable_codes decides by itself; the others are
-# more specific than the code lists and win over them.
+# Categories that only restate a status code, so the configured code lists decide
+# them; the other categories say more than the code (auth, not found, context
+# length, content filter) and are kept.
 _BY_CODE_LISTS = frozenset({ErrorCategory.RATE_LIMIT, ErrorCategory.SERVER, ErrorCategory.UNKNOWN})
 
 
