@@ -16,10 +16,8 @@ how a response is read, which headers are sent) instead of rewriting ``complete`
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, ClassVar
 
 import attrs
@@ -63,7 +61,8 @@ from modelmesh_cdk.base.error_classification import (
     is_timeout,
     to_provider_error,
 )
-from modelmesh_cdk.mixins.http_client import HttpClientMixin, iter_sse_data, parse_retry_after
+from modelmesh_cdk.base.rate_limit_headers import rate_limit_status
+from modelmesh_cdk.mixins.http_client import HttpClientMixin, iter_sse_data
 from modelmesh_cdk.mixins.retry import RetryMixin
 from modelmesh_cdk.mixins.timeout import TimeoutMixin
 from modelmesh_cdk.options import load_options, parse_duration
@@ -447,50 +446,6 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         return error
 
     def _remember_rate_limits(self, headers: httpx.Headers) -> None:
-        status = _rate_limit_status(headers, self._clock.now())
+        status = rate_limit_status(headers, self._clock.now())
         if status is not None:
             self._rate_limits = _RateLimitReport(status, self._clock.monotonic())
-
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
-_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def _rate_limit_status(headers: httpx.Headers, now: datetime) -> RateLimitStatus | None:
-    """The OpenAI-style ``x-ratelimit-*`` and ``retry-after`` headers, or None if the
-    response carries none of them."""
-    reset = _reset_seconds(headers.get("x-ratelimit-reset-requests"))
-    if reset is None:
-        reset = _reset_seconds(headers.get("x-ratelimit-reset-tokens"))
-    if reset is None:
-        reset = parse_retry_after(headers.get("retry-after"), now)
-    status = RateLimitStatus(
-        requests_remaining=_count(headers.get("x-ratelimit-remaining-requests")),
-        requests_limit=_count(headers.get("x-ratelimit-limit-requests")),
-        tokens_remaining=_count(headers.get("x-ratelimit-remaining-tokens")),
-        tokens_limit=_count(headers.get("x-ratelimit-limit-tokens")),
-        reset_seconds=reset,
-    )
-    return None if status == RateLimitStatus() else status
-
-
-def _count(value: str | None) -> int | None:
-    try:
-        return max(0, int(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _reset_seconds(value: str | None) -> float | None:
-    """``"20ms"``, ``"1s"``, ``"6m0s"``, ``"1h2m3.5s"`` or plain seconds."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(number + unit for number, unit in parts) != text:
-        return None
-    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)

@@ -1,0 +1,65 @@
+"""Rate-limit headroom as upstream response headers report it.
+
+OpenAI and most compatible services send ``x-ratelimit-*`` headers with every answer,
+and ``retry-after`` with a 429; reading them lets rate-limit-aware routing avoid a
+model before it starts refusing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import httpx
+
+from modelmesh.interfaces.provider import RateLimitStatus
+from modelmesh_cdk.mixins.http_client import parse_retry_after
+
+__all__ = ["rate_limit_status"]
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def rate_limit_status(headers: httpx.Headers, now: datetime) -> RateLimitStatus | None:
+    """What the ``x-ratelimit-*`` and ``retry-after`` headers say, or None if the
+    response carries none of them.
+
+    ``reset_seconds`` comes from the requests reset, else the tokens reset, else
+    ``retry-after`` (read against ``now`` when it is an HTTP date).
+    """
+    reset = _reset_seconds(headers.get("x-ratelimit-reset-requests"))
+    if reset is None:
+        reset = _reset_seconds(headers.get("x-ratelimit-reset-tokens"))
+    if reset is None:
+        reset = parse_retry_after(headers.get("retry-after"), now)
+    status = RateLimitStatus(
+        requests_remaining=_count(headers.get("x-ratelimit-remaining-requests")),
+        requests_limit=_count(headers.get("x-ratelimit-limit-requests")),
+        tokens_remaining=_count(headers.get("x-ratelimit-remaining-tokens")),
+        tokens_limit=_count(headers.get("x-ratelimit-limit-tokens")),
+        reset_seconds=reset,
+    )
+    return None if status == RateLimitStatus() else status
+
+
+def _count(value: str | None) -> int | None:
+    try:
+        return max(0, int(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _reset_seconds(value: str | None) -> float | None:
+    """``"20ms"``, ``"1s"``, ``"6m0s"``, ``"1h2m3.5s"`` or plain seconds."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        return None
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
