@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
+import subprocess
+import sys
 import time
 
 import httpx
@@ -326,3 +329,18 @@ def test_async_context_manager_starts_and_stops():
             return (await client.get("/v1/models")).status_code
 
     assert asyncio.run(use()) == 200
+
+
+def test_command_line_serves_the_given_models_until_interrupted():
+    command = [sys.executable, "-m", "modelmesh_cdk.testing.fake_upstream", "--port", "0"]
+    command += ["--model", "a", "--model", "b"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE) as server:
+        try:
+            assert server.stdout is not None
+            url = server.stdout.readline().decode().split()[-1]
+            models = httpx.get(url + "/v1/models").json()["data"]
+        finally:
+            server.send_signal(signal.SIGINT)
+            returncode = server.wait(timeout=10)
+    assert [m["id"] for m in models] == ["a", "b"]
+    assert returncode == 0

@@ -11,7 +11,7 @@ import pytest
 
 from modelmesh.clock import ManualClock
 from modelmesh_cdk.mixins.http_client import HttpClientMixin
-from modelmesh_cdk.testing.fake_upstream import FakeUpstream, error, reset, stream
+from modelmesh_cdk.testing.fake_upstream import FakeUpstream, error, reset, stall, stream
 
 T = TypeVar("T")
 CHAT = "/v1/chat/completions"
@@ -311,3 +311,39 @@ def test_injected_transport_replaces_the_network():
             await connector._close_http_client()
 
     assert asyncio.run(main()) == {"ok": 1}
+
+
+def test_silent_upstream_times_out_after_the_timeout(upstream):
+    upstream.script(stall())
+    with pytest.raises(httpx.ReadTimeout):
+        use(upstream, post, timeout=0.1, max_retries=0)
+
+
+def test_timeout_is_retried(upstream):
+    upstream.script(stall())
+    body = use(upstream, post, timeout=0.1)
+    assert body["object"] == "chat.completion"
+    assert len(upstream.requests) == 2
+
+
+def test_token_rotated_between_attempts_is_used_by_the_retry(upstream):
+    upstream.script(error(503))
+
+    class Rotating(ManualClock):
+        def __init__(self, connector: Connector) -> None:
+            super().__init__()
+            self.connector = connector
+
+        async def sleep(self, seconds: float) -> None:
+            self.connector._http_auth_token = "sk-new"
+            await super().sleep(seconds)
+
+    async def call(connector: Connector) -> None:
+        connector._clock = Rotating(connector)
+        await post(connector)
+
+    use(upstream, call, token="sk-old")
+    assert [r.headers["authorization"] for r in upstream.requests] == [
+        "Bearer sk-old",
+        "Bearer sk-new",
+    ]

@@ -274,9 +274,10 @@ class HttpClientMixin:
             )
         client = self._http_client
         send_options = {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
-        request = client.build_request(method, path, **kwargs)
         attempt = 0
         while True:
+            # Built afresh for each attempt, so a key rotated meanwhile is the one sent.
+            request = client.build_request(method, path, **kwargs)
             last_attempt = attempt >= self._http_max_retries
             try:
                 response = await client.send(request, stream=stream, **send_options)
