@@ -168,3 +168,17 @@ def test_bearer_tokens_in_upstream_text_are_redacted():
 def test_the_upstream_message_is_quoted():
     raw = status_error(400, '{"error": {"message": "n must be 1"}}')
     assert "n must be 1" in to_provider_error(raw, provider_id="acme").message
+
+
+def test_a_provider_error_raised_without_context_gets_the_providers():
+    error = to_provider_error(StreamInterruptedError("cut"), provider_id="acme", model_id="m")
+    assert (error.provider_id, error.model_id, error.message) == (
+        "acme",
+        "m",
+        "provider acme (model m): cut",
+    )
+
+
+def test_a_provider_error_with_context_is_returned_unchanged():
+    original = RateLimitError("slow down", provider_id="first", model_id="a")
+    assert to_provider_error(original, provider_id="second", model_id="b").message == "slow down"

@@ -99,11 +99,18 @@ def to_provider_error(
     """The ProviderError that stands for ``exc``, with the upstream's own message.
 
     ``secrets`` (the API key) are blanked out of the message even when the upstream
-    echoes them back; ``now`` reads an HTTP-date ``Retry-After``.
+    echoes them back; ``now`` reads an HTTP-date ``Retry-After``. A ProviderError is
+    returned as is, except that one raised without a provider (by a hook, or a
+    deadline) gets ``provider_id`` and ``model_id`` and their names in its message.
     """
     where = _where(provider_id, model_id)
     context: dict[str, Any] = {"provider_id": provider_id, "model_id": model_id}
     if isinstance(exc, ProviderError):
+        if exc.provider_id is None and provider_id is not None:
+            exc.message = f"{where}: {exc.message}"
+            exc.provider_id = exc.details["provider_id"] = provider_id
+            if exc.model_id is None:
+                exc.model_id = exc.details["model_id"] = model_id
         return exc
     if isinstance(exc, httpx.HTTPStatusError):
         return _from_status(exc.response, where, context, secrets, now)

@@ -431,14 +431,6 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
             secrets=(self.config.api_key,),
             now=self._clock.now(),
         )
-        if error.provider_id is None:
-            # Raised below the provider (a hook, a deadline): add who and what.
-            where = f"provider {self._provider_label}"
-            where += f" (model {model_id})" if model_id else ""
-            error.message = f"{where}: {error.message}"
-            error.provider_id = error.details["provider_id"] = self._provider_label
-            if error.model_id is None:
-                error.model_id = error.details["model_id"] = model_id
         if error.status_code is not None:
             # The configured code lists, not the class default, decide (a 504 is not
             # retryable unless listed), so the error agrees with classify_error.
