@@ -188,3 +188,15 @@ def test_the_write_time_is_the_clock_reading():
         return await storage.stat("k")
 
     assert asyncio.run(scenario()).last_modified == START + timedelta(days=1)
+
+
+def test_concurrent_saves_to_the_file_backend_all_reach_the_file(tmp_path: Path):
+    options = {"backend": "file", "file_path": str(tmp_path / "store.json")}
+    keys = [f"state/{n}" for n in range(20)]
+
+    async def scenario():
+        storage = KeyValueStorage(options)
+        await asyncio.gather(*(storage.save(key, entry(key)) for key in keys))
+        return await KeyValueStorage(options).list()
+
+    assert asyncio.run(scenario()) == sorted(keys)
