@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -221,3 +222,4 @@ class BreakerProperties(RuleBasedStateMachine):
 
 
 TestBreakerProperties = BreakerProperties.TestCase
+TestBreakerProperties.settings = settings(deadline=None)

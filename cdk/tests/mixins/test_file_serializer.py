@@ -5,7 +5,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelmesh.interfaces.storage import SerializationFormat
@@ -29,6 +29,7 @@ JSON_LIKE = st.recursive(
 
 
 @pytest.mark.parametrize("format", list(SerializationFormat))
+@settings(deadline=None)
 @given(data=JSON_LIKE)
 def test_data_survives_a_round_trip(format, data):
     assert serializer._deserialize(serializer._serialize(data, format), format) == data

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelmesh.clock import ManualClock
@@ -107,6 +107,7 @@ def test_reset_forgets_everything():
     assert metrics._metrics_snapshot() == Measured()._metrics_snapshot()
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.floats(0, 10), st.booleans()), max_size=30))
 def test_the_snapshot_is_consistent(requests):
     metrics = Measured(max_samples=8)

@@ -77,7 +77,7 @@ def test_the_minimum_delay_spaces_requests():
     assert limiter.acquire() == pytest.approx(0.3)
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(
     rpm=st.integers(1, 5),
     gaps=st.lists(st.sampled_from([0.0, 1.0, 7.0, 30.0, 61.0]), min_size=1, max_size=20),
@@ -91,3 +91,8 @@ def test_no_60_second_window_ever_holds_more_than_rpm_requests(rpm, gaps):
         admitted.append(limiter._clock.monotonic())
     for start in admitted:
         assert sum(1 for t in admitted if start <= t < start + 60 - 1e-6) <= rpm
+
+
+def test_a_limit_that_admits_nothing_is_refused():
+    with pytest.raises(ValueError, match="_rate_limit_rpm"):
+        Limited(rpm=0)

@@ -35,6 +35,16 @@ class RateLimiterMixin:
     _rate_limit_tokens: deque[tuple[float, int]]
 
     def __init_rate_limiter__(self) -> None:
+        """Start with empty windows; ValueError when a limit cannot admit anything."""
+        if self._rate_limit_rpm < 1 or self._rate_limit_tpm < 1:
+            raise ValueError(
+                "_rate_limit_rpm and _rate_limit_tpm must be at least 1, got "
+                f"{self._rate_limit_rpm} and {self._rate_limit_tpm}"
+            )
+        if self._rate_limit_min_delay < 0:
+            raise ValueError(
+                f"_rate_limit_min_delay must be zero or more, got {self._rate_limit_min_delay}"
+            )
         self._rate_limit_requests = deque()
         self._rate_limit_tokens = deque()
 
