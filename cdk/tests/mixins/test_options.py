@@ -125,3 +125,7 @@ def test_the_error_details_list_every_issue():
         "foo",
         "max_retries",
     ]
+
+
+def test_a_lone_string_is_not_taken_for_a_list():
+    assert "models: expected a list, got 'acme-1'" in error_for({"models": "acme-1"})
