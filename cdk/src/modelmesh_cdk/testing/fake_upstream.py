@@ -199,11 +199,17 @@ _ERROR_TYPES = {
 }
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
 def _error_body(status: int, message: str | None, code: str | None) -> dict[str, Any]:
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     return {
         "error": {
-            "message": message or f"Fake upstream error: {status} {phrase}",
+            "message": message or f"Fake upstream error: {status} {_phrase(status)}",
             "type": _ERROR_TYPES.get(status, "server_error" if status >= 500 else "api_error"),
             "param": None,
             "code": code,
@@ -238,17 +244,13 @@ def _embedding(text: str) -> list[float]:
     return [round(b / 127.5 - 1.0, 6) for b in digest[:EMBEDDING_DIMENSIONS]]
 
 
+@attrs.frozen
 class _Request:
-    __slots__ = ("body", "headers", "method", "path", "version")
-
-    def __init__(
-        self, method: str, path: str, version: str, headers: dict[str, str], body: bytes
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.version = version
-        self.headers = headers
-        self.body = body
+    method: str
+    path: str
+    version: str
+    headers: dict[str, str]
+    body: Any
 
     @property
     def keep_alive(self) -> bool:
@@ -275,7 +277,7 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
         body = await _read_chunked(reader)
     else:
         body = await reader.readexactly(int(headers.get("content-length") or 0))
-    return _Request(method, target.split("?", 1)[0], version, headers, body)
+    return _Request(method, target.split("?", 1)[0], version, headers, _parse_body(body))
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
@@ -306,8 +308,7 @@ def _parse_body(raw: bytes) -> Any:
 
 
 def _head(status: int, headers: Mapping[str, str]) -> bytes:
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Unknown"
-    lines = [f"HTTP/1.1 {status} {phrase}"]
+    lines = [f"HTTP/1.1 {status} {_phrase(status)}"]
     lines.extend(f"{k}: {v}" for k, v in headers.items())
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
@@ -483,7 +484,7 @@ class FakeUpstream:
             request.method,
             request.path,
             request.headers,
-            _parse_body(request.body),
+            request.body,
             time.monotonic(),
         )
         with self._lock:
@@ -515,7 +516,7 @@ class FakeUpstream:
             return False
         if behaviour.delay:
             await asyncio.sleep(behaviour.delay)
-        body = _parse_body(request.body)
+        body = request.body
         if isinstance(behaviour, Error):
             return await self._send_error(behaviour, writer)
         if isinstance(behaviour, Stream):
