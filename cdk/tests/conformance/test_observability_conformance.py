@@ -8,6 +8,7 @@ from typing import Any
 
 from modelmesh_cdk.base.observability import (
     BaseObservability,
+    ConsoleObservability,
     FileObservability,
     NullObservability,
 )
@@ -16,6 +17,10 @@ from modelmesh_cdk.testing.suites import ObservabilityTests
 
 class TestBaseObservability(ObservabilityTests):
     connector_class = BaseObservability
+
+
+class TestConsoleObservability(ObservabilityTests):
+    connector_class = ConsoleObservability
 
 
 class TestNullObservability(ObservabilityTests):

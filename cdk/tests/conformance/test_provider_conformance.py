@@ -1,4 +1,4 @@
-"""BaseProvider and OpenAICompatibleProvider pass the standard provider suite."""
+"""BaseProvider, OpenAICompatibleProvider and QuickProvider pass the standard provider suite."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from modelmesh_cdk.base.openai_compatible import OpenAICompatibleProvider
 from modelmesh_cdk.base.provider import BaseProvider
+from modelmesh_cdk.base.quick import QuickProvider
 from modelmesh_cdk.testing.suites import ProviderTests
 
 
@@ -18,3 +19,7 @@ class TestBaseProvider(ProviderTests):
 
 class TestOpenAICompatibleProvider(TestBaseProvider):
     connector_class = OpenAICompatibleProvider
+
+
+class TestQuickProvider(TestBaseProvider):
+    connector_class = QuickProvider

@@ -1,4 +1,8 @@
-"""What a connector author sees: a conftest line and a few-line subclass run the suite."""
+"""What a connector author sees: a conftest line and a few-line subclass run the suite.
+
+These runs go to a subprocess: an in-process run would unload the HTTP stack it imported
+when it ends, and the next importer would get second copies of its exception classes.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +26,12 @@ class TestAcmeProvider(ProviderTests):
 def run(pytester: pytest.Pytester, module: str) -> pytest.RunResult:
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_acme=module)
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-o", "xfail_strict=true")
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-o", "xfail_strict=true")
 
 
 def test_a_few_line_subclass_passes_the_whole_provider_suite(pytester: pytest.Pytester) -> None:
     result = run(pytester, OPENAI_COMPATIBLE)
-    result.assert_outcomes(passed=27)
+    result.assert_outcomes(passed=28)
     result.stdout.no_fnmatch_line("*standard tests overridden*")
 
 
@@ -93,7 +97,7 @@ def test_fake_upstream_starts_clean_in_every_test(pytester: pytest.Pytester) -> 
             assert httpx.get(f"{fake_upstream.url}/v1/models").status_code == 200
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 
 
@@ -110,5 +114,5 @@ def test_manual_clock_is_fresh_in_every_test(pytester: pytest.Pytester) -> None:
             assert manual_clock.now() == datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -42,6 +43,9 @@ from modelmesh_cdk.testing.suites.loopback import refusing_url
 
 # How long the suite waits on a stalled upstream: short, but long enough for loopback.
 STALL_TIMEOUT = 0.2
+# The pause between streamed chunks when the suite checks they arrive one by one; the
+# chunks are two pauses apart, the check asks for one, leaving room for a loaded machine.
+STREAM_GAP = 0.05
 
 # What each upstream status must become: the error raised, and the router's verdict.
 STATUS_ERRORS: dict[int, type[ProviderError]] = {
@@ -175,6 +179,21 @@ class ProviderTests(StandardSuite, standard=True):
         assert len(texts) >= 3
         assert "".join(texts) == "Hello streaming world"
 
+    def test_stream_delivers_chunks_as_they_arrive(self, upstream: fake.FakeUpstream) -> None:
+        """A provider that buffers the whole answer would hand out every chunk at once."""
+        self._skip_unless_streaming()
+        upstream.script(fake.stream(("Hello", " slow", " world"), gap=STREAM_GAP))
+
+        async def arrival_times(provider: ProviderConnector) -> list[float]:
+            return [
+                time.monotonic()
+                async for chunk in provider.stream(self.chat_request())
+                if chunk.content
+            ]
+
+        arrivals = self.run_with(self.connector_options(upstream.url), arrival_times)
+        assert arrivals[-1] - arrivals[0] >= STREAM_GAP
+
     def test_stream_cut_midway_raises_stream_interrupted(self, upstream: fake.FakeUpstream) -> None:
         self._skip_unless_streaming()
         upstream.script(fake.stream(("Hello", " cut", " off"), cut_after=1))
@@ -266,4 +285,4 @@ class ProviderTests(StandardSuite, standard=True):
         asyncio.run(use_and_close_twice())
 
 
-__all__ = ["STALL_TIMEOUT", "STATUS_ERRORS", "STATUS_VERDICTS", "ProviderTests"]
+__all__ = ["STALL_TIMEOUT", "STATUS_ERRORS", "STATUS_VERDICTS", "STREAM_GAP", "ProviderTests"]
