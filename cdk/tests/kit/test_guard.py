@@ -174,3 +174,19 @@ def test_added_tests_are_the_author_s_own(pytester: pytest.Pytester) -> None:
         """,
     )
     result.assert_outcomes(passed=4)
+
+
+def test_keyword_selection_applies_to_the_guard(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(
+        example_suite=SUITE,
+        test_connector="""
+        from example_suite import ExampleTests
+
+        class TestMine(ExampleTests):
+            def answer(self):
+                return 42
+        """,
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "answers")
+    result.assert_outcomes(passed=1, deselected=2)

@@ -77,10 +77,12 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
         collector.config.stash.setdefault(_SUITES, {})[obj] = collector  # type: ignore[index]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Add one guard item per collected suite subclass, after that class's tests."""
+    """Add one guard item per collected suite subclass, after that class's tests; first,
+    so that ``-k`` and ``-m`` select guards like any other test."""
     for suite, module in config.stash.get(_SUITES, {}).items():
         positions = [i for i, item in enumerate(items) if getattr(item, "cls", None) is suite]
         parent = items[positions[0]].parent if positions else module

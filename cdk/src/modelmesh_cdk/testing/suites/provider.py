@@ -35,6 +35,7 @@ from modelmesh.interfaces.provider import (
     EmbeddingRequest,
     EmbeddingResponse,
     ErrorCategory,
+    ErrorClassification,
     ProviderConnector,
 )
 from modelmesh_cdk.testing import fake_upstream as fake
@@ -67,8 +68,15 @@ STATUS_VERDICTS: dict[int, tuple[ErrorCategory, bool]] = {
     503: (ErrorCategory.SERVER, True),
 }
 REQUEST_SCOPED_CASES = [
-    (fake.context_length_exceeded, ContextLengthError, ErrorCategory.CONTEXT_LENGTH),
-    (fake.content_filtered, ContentFilterError, ErrorCategory.CONTENT_FILTER),
+    pytest.param(
+        fake.context_length_exceeded,
+        ContextLengthError,
+        ErrorCategory.CONTEXT_LENGTH,
+        id="context-length",
+    ),
+    pytest.param(
+        fake.content_filtered, ContentFilterError, ErrorCategory.CONTENT_FILTER, id="content-filter"
+    ),
 ]
 
 
@@ -134,10 +142,10 @@ class ProviderTests(StandardSuite, standard=True):
 
     def failure_of(
         self, options: Mapping[str, Any], call: Callable[[ProviderConnector], Any]
-    ) -> tuple[ProviderError, Any]:
+    ) -> tuple[ProviderError, ErrorClassification]:
         """The error ``call`` raises, and the provider's classification of it."""
 
-        async def scenario() -> tuple[ProviderError, Any]:
+        async def scenario() -> tuple[ProviderError, ErrorClassification]:
             async with self.connected(options) as provider:
                 with pytest.raises(ProviderError) as caught:
                     await call(provider)
