@@ -2,7 +2,7 @@
 
     uv run python benchmarks/run.py [--runs N] [SUITE ...]
 
-Suites: startup, transport. Exit status 1 when a measured figure misses its goal.
+Suites: startup, config, transport. Exit status 1 when a measured figure misses its goal.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import config_load
 import startup
 import transport
 from _timing import print_table
 
 SUITES = {
     "startup": ("Start-up (whole processes)", startup.run, print_table),
+    "config": ("Configuration loading (in process)", config_load.run, print_table),
     "transport": (
         "HTTP transports against the fake upstream (loopback)",
         transport.run,

@@ -109,16 +109,20 @@ def _structure_enum(value: Any, cl: type[enum.Enum]) -> enum.Enum:
 # --- containers -----------------------------------------------------------------------
 
 
-def _is_variadic_tuple(type_: Any) -> bool:
+def _is_sequence(type_: Any) -> bool:
+    """``tuple[X, ...]`` or ``list[X]``: a YAML list, and never a string read as one."""
     args = get_args(type_)
+    if get_origin(type_) is list:
+        return len(args) == 1
     return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
-def _tuple_hook(type_: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+def _sequence_hook(type_: Any) -> Callable[[Any, Any], Any]:
     item_type = get_args(type_)[0]
     item_hook = converter.get_structure_hook(item_type)
+    container = get_origin(type_)
 
-    def structure_tuple(value: Any, _type: Any) -> tuple[Any, ...]:
+    def structure_sequence(value: Any, _type: Any) -> Any:
         if not isinstance(value, list | tuple):
             raise InvalidValue("expected a list", value)
         items, errors = [], []
@@ -130,9 +134,9 @@ def _tuple_hook(type_: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
                 errors.append(error)
         if errors:
             raise IterableValidationError(f"While structuring {type_}", errors, type_)
-        return tuple(items)
+        return container(items)
 
-    return structure_tuple
+    return structure_sequence
 
 
 def _is_dict(type_: Any) -> bool:
@@ -249,7 +253,7 @@ converter.register_structure_hook(enum.Enum, _structure_enum)
 converter.register_structure_hook(enum.StrEnum, _structure_enum)
 converter.register_structure_hook(Duration, _structure_duration)
 converter.register_structure_hook(ConnectorRef, _structure_connector)
-converter.register_structure_hook_factory(_is_variadic_tuple, _tuple_hook)
+converter.register_structure_hook_factory(_is_sequence, _sequence_hook)
 converter.register_structure_hook_factory(_is_dict, _dict_hook)
 converter.register_structure_hook_factory(attrs.has, _attrs_structure_hook)
 converter.register_unstructure_hook(Duration, format_duration)

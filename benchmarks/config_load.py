@@ -1,13 +1,20 @@
-"""Loading is cheap: a realistic config in milliseconds, and a light import."""
+"""Loading a realistic configuration: about 200 lines, a dozen providers, 24 models, 4 pools.
+
+Goal: the best of the timed loads under 25 ms, in process, after one warm-up load (which
+builds the converter's hooks once per process).
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 
+from _timing import Result
+
 from modelmesh.config import load_config
+
+GOAL_MS = 25.0
 
 
 def _realistic_yaml(path: Path) -> Path:
@@ -45,25 +52,21 @@ def _realistic_yaml(path: Path) -> Path:
     return path
 
 
-def test_a_200_line_config_loads_in_a_few_milliseconds(tmp_path: Path) -> None:
-    path = _realistic_yaml(tmp_path / "big.yaml")
-    assert 180 <= len(path.read_text().splitlines()) <= 260
-    config = load_config(path, environ={})  # the first load generates the cattrs hooks
-    assert len(config.models) == 24
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
+def run(runs: int) -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _realistic_yaml(Path(tmp) / "modelmesh.yaml")
+        lines = len(path.read_text(encoding="utf-8").splitlines())
         load_config(path, environ={})
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.025, f"best of 5 loads took {min(timings) * 1000:.1f} ms"
-
-
-def test_importing_the_config_package_pulls_in_neither_httpx_nor_pluggy() -> None:
-    code = (
-        "import sys, modelmesh.config; "
-        "print(sorted(m for m in ('httpx', 'pluggy') if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            load_config(path, environ={})
+            samples.append((time.perf_counter() - start) * 1000)
+    return [
+        Result(
+            f"load_config, {lines}-line file (in process)",
+            tuple(samples),
+            f"best <= {GOAL_MS:.0f} ms",
+            min(samples) <= GOAL_MS,
+        )
+    ]
