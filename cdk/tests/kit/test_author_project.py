@@ -31,7 +31,7 @@ def run(pytester: pytest.Pytester, module: str) -> pytest.RunResult:
 
 def test_a_few_line_subclass_passes_the_whole_provider_suite(pytester: pytest.Pytester) -> None:
     result = run(pytester, OPENAI_COMPATIBLE)
-    result.assert_outcomes(passed=28)
+    assert list(result.parseoutcomes()) == ["passed"]
     result.stdout.no_fnmatch_line("*standard tests overridden*")
 
 

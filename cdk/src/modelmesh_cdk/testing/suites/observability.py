@@ -145,6 +145,16 @@ class ObservabilityTests(StandardSuite, standard=True):
             ["event", "log", "stats", "trace"]
         )
 
+    def test_odd_records_stay_one_record_each(
+        self, sink_factory: SinkFactory, tmp_path: Path
+    ) -> None:
+        def feed(sink: ObservabilityConnector) -> None:
+            sink.emit(RoutingEvent(EventType.MODEL_ROTATED, WHEN, metadata=ODD_METADATA))
+            sink.trace(TraceEntry(Severity.CRITICAL, WHEN, "a\nb", "line\nbreak", ODD_METADATA))
+
+        records = self.written(sink_factory, tmp_path, feed)
+        assert [record.get("type") for record in records] == ["event", "trace"]
+
     def test_secrets_never_reach_the_output(
         self, sink_factory: SinkFactory, tmp_path: Path
     ) -> None:

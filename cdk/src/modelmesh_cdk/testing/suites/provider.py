@@ -216,6 +216,13 @@ class ProviderTests(StandardSuite, standard=True):
         assert isinstance(response, EmbeddingResponse)
         assert [len(item.embedding) > 0 for item in response.data] == [True, True]
 
+    def test_declares_the_capabilities_it_supports(self) -> None:
+        provider = self.connector_class(self.connector_options(refusing_url()))
+        capabilities = provider.get_capabilities()
+        asyncio.run(provider.close())
+        assert capabilities
+        assert all(provider.supports(capability) for capability in capabilities)
+
     # Standard tests: errors
 
     @pytest.mark.parametrize("status", sorted(STATUS_ERRORS))

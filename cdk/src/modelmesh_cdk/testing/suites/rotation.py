@@ -8,6 +8,7 @@ refuses an empty pool, and never brings back on its own a model an operator took
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -123,6 +124,14 @@ class RotationPolicyTests(StandardSuite, standard=True):
         first = self.make_policy().selection.select(pool, REQUEST)
         second = self.make_policy().selection.select(list(pool), REQUEST)
         assert first.model_id == second.model_id
+
+    @PROPERTY_SETTINGS
+    @given(pool=pools())
+    def test_scores_are_finite_numbers(self, pool: list[ModelSnapshot]) -> None:
+        """A NaN or infinite score would make the ranking meaningless."""
+        selection = self.make_policy().selection
+        scores = [selection.score(candidate, REQUEST) for candidate in pool]
+        assert all(math.isfinite(score) for score in scores)
 
     def test_an_empty_pool_raises_no_candidates(self) -> None:
         with pytest.raises(NoCandidatesError):

@@ -27,9 +27,10 @@ from modelmesh_cdk.testing.suites.guard import StandardSuite
 T = TypeVar("T")
 StorageFactory = Callable[[], StorageConnector]
 
-# Few, overlapping keys, so saves overwrite and prefixes match more than one key.
-KEYS = st.sampled_from(["a", "ab", "a/b", "a/c", "b", "b/a"])
-PREFIXES = st.sampled_from(["", "a", "a/", "b", "z"])
+# Few, overlapping keys, so saves overwrite and prefixes match more than one key; and a
+# few a file- or URL-based backend could mangle.
+KEYS = st.sampled_from(["a", "ab", "a/b", "a/c", "b", "b/a", "a b", "../a", "ключ"])
+PREFIXES = st.sampled_from(["", "a", "a/", "b", "z", "."])
 DATA = st.binary(max_size=64)
 METADATA = st.dictionaries(
     st.text(alphabet="xyz", min_size=1, max_size=3),
