@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from modelmesh.clock import SYSTEM_CLOCK, Clock, ManualClock
@@ -17,14 +18,13 @@ from modelmesh.interfaces.storage import (
 )
 from modelmesh_cdk.testing.suites import StorageTests
 
-TTL = timedelta(seconds=10)
-
 
 class DictStorage(StorageConnector, Locking):
     def __init__(self, options: Mapping[str, Any], *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._entries: dict[str, tuple[StorageEntry, datetime]] = {}
         self._locks: dict[str, LockHandle] = {}
         self._clock = clock
+        self._ttl = timedelta(seconds=options.get("lock_ttl", 10))
 
     async def load(self, key: str) -> StorageEntry | None:
         stored = self._entries.get(key)
@@ -54,7 +54,7 @@ class DictStorage(StorageConnector, Locking):
                 raise TimeoutError(key)
             await self._clock.sleep(0.01)
         now = self._clock.now()
-        self._locks[key] = LockHandle(key, uuid.uuid4().hex, now, now + TTL)
+        self._locks[key] = LockHandle(key, uuid.uuid4().hex, now, now + self._ttl)
         return self._locks[key]
 
     async def release(self, lock: LockHandle) -> None:
@@ -73,3 +73,12 @@ class TestDictStorage(StorageTests):
     @property
     def clock(self) -> ManualClock:
         return ManualClock()
+
+
+class TestDictStorageOnTheRealClock(StorageTests):
+    """Without a ManualClock, the suite waits for a lock of a short life to expire."""
+
+    connector_class = DictStorage
+
+    def connector_options(self, workdir: Path) -> dict[str, Any]:
+        return {"lock_ttl": 0.15}
