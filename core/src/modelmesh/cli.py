@@ -27,7 +27,13 @@ _TYPE_CHOICES = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``modelmesh`` console script; returns the exit status."""
-    parser = _build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    builtin = {"plugins", "config"}
+    if argv and argv[0] not in builtin and not argv[0].startswith("-"):
+        command = _installed_commands().get(argv[0])
+        if command is not None:
+            return _run_installed(command, argv[1:])
+    parser = _build_parser(builtin)
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help(sys.stderr)
@@ -45,7 +51,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _installed_commands() -> dict[str, Any]:
+    """Subcommands other distributions add (group ``modelmesh.commands``), by name."""
+    from modelmesh.entry_points import installed_index
+
+    return dict(installed_index().commands)
+
+
+def _run_installed(command: Any, argv: list[str]) -> int:
+    """Import an installed command only now, and run it with its own arguments."""
+    try:
+        function = command.load()
+    except Exception as exc:
+        print(
+            f"error: the command {command.name!r} from {command.distribution} cannot be "
+            f"loaded: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+    return int(function(argv) or 0)
+
+
+def _build_parser(builtin: set[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modelmesh",
         description="Capability-driven AI model routing with automatic failover.",
@@ -86,6 +113,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="do not resolve ${secrets:NAME} references (no secret store access)",
     )
     check.set_defaults(handler=_config_check)
+
+    for name, command in sorted(_installed_commands().items()):
+        if name not in builtin:
+            commands.add_parser(
+                name, add_help=False, help=f"{command.summary} (from {command.distribution})"
+            )
     return parser
 
 

@@ -44,6 +44,24 @@ class InstalledConnector:
         return f"{self.connector_type.value}:{self.id}"
 
 
+COMMANDS_GROUP = "modelmesh.commands"
+"""Entry points adding ``modelmesh`` subcommands: name = command, value = "module:function"."""
+
+
+@attrs.frozen
+class InstalledCommand:
+    """A ``modelmesh`` subcommand offered by an installed distribution."""
+
+    name: str
+    distribution: str
+    summary: str
+    value: str
+
+    def load(self) -> object:
+        """Import the command's function: ``function(argv: list[str]) -> int``."""
+        return metadata.EntryPoint(self.name, self.value, COMMANDS_GROUP).load()
+
+
 @attrs.frozen
 class InstalledIndex:
     """Installed connectors by (type, id), plus the entry points that were ignored.
@@ -54,6 +72,7 @@ class InstalledIndex:
 
     by_key: Mapping[tuple[ConnectorType, str], tuple[InstalledConnector, ...]]
     problems: tuple[str, ...] = ()
+    commands: Mapping[str, InstalledCommand] = attrs.field(factory=dict)
 
     @property
     def connectors(self) -> list[InstalledConnector]:
@@ -114,13 +133,28 @@ def scan() -> InstalledIndex:
     by_key: dict[tuple[ConnectorType, str], list[InstalledConnector]] = {}
     problems: list[str] = []
     headers: dict[int, dict[str, str]] = {}
+
+    def header_of(dist: metadata.Distribution | None) -> dict[str, str]:
+        if id(dist) not in headers:
+            headers[id(dist)] = _read_header(dist)
+        return headers[id(dist)]
+
     all_entry_points = metadata.entry_points()
+    commands: dict[str, InstalledCommand] = {}
+    for entry_point in all_entry_points.select(group=COMMANDS_GROUP):
+        header = header_of(entry_point.dist)
+        commands.setdefault(
+            entry_point.name,
+            InstalledCommand(
+                name=entry_point.name,
+                distribution=header.get("name", "(unknown distribution)"),
+                summary=header.get("summary", ""),
+                value=entry_point.value,
+            ),
+        )
     for kind in ConnectorType:
         for entry_point in all_entry_points.select(group=kind.entry_point_group):
-            dist = entry_point.dist
-            header = headers.get(id(dist))
-            if header is None:
-                header = headers[id(dist)] = _read_header(dist)
+            header = header_of(entry_point.dist)
             distribution = header.get("name", "(unknown distribution)")
             try:
                 connector_id = _connector_id(entry_point.name, kind)
@@ -141,7 +175,9 @@ def scan() -> InstalledIndex:
             found = by_key.setdefault((kind, connector_id), [])
             if all(other.distribution != connector.distribution for other in found):
                 found.append(connector)
-    return InstalledIndex({key: tuple(value) for key, value in by_key.items()}, tuple(problems))
+    return InstalledIndex(
+        {key: tuple(value) for key, value in by_key.items()}, tuple(problems), commands
+    )
 
 
 def _connector_id(name: str, kind: ConnectorType) -> str:
