@@ -1,7 +1,7 @@
 """A plugin shipped as a real wheel is discovered, loaded and forgotten like any other.
 
-Builds a tiny plugin distribution and modelmesh-core into wheels with ``uv build``,
-installs both into a fresh virtual environment and checks, from inside it, that the
+Builds a tiny plugin distribution into a wheel with ``uv build``, installs it and the
+session's modelmesh-core wheel into a fresh virtual environment and checks, from inside it, that the
 plugin's entry point is listed (metadata only), loads on demand, shows in
 ``modelmesh plugins list`` and disappears when uninstalled. Everything runs offline,
 from the uv cache that ``uv sync`` filled.
@@ -10,17 +10,11 @@ from the uv cache that ``uv sync`` filled.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CORE = ROOT / "core"
 DISTRIBUTION = "modelmesh-plugin-wheeltest"
 CONNECTOR_ID = "wheeltest.llm.v1"
 
@@ -81,25 +75,9 @@ print(json.dumps({{"listed": listed, "imported_by_listing": imported_by_listing,
 """
 
 
-def run(*command: str | Path, cwd: Path | None = None) -> str:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("VIRTUAL_ENV", "PYTHONPATH", "MODELMESH_LOAD_PLUGINS")
-    }
-    done = subprocess.run(
-        [str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory) -> Path:
+def venv(tmp_path_factory, uv, run, wheelhouse, fresh_venv) -> Path:
     """A fresh virtual environment holding the core and the plugin, both as wheels."""
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("uv is not on PATH (it is in the dev dependency group: run through uv)")
     work = tmp_path_factory.mktemp("wheel")
     project = work / "plugin"
     package = project / "src" / "modelmesh_plugin_wheeltest"
@@ -109,20 +87,16 @@ def venv(tmp_path_factory) -> Path:
     (package / "plugin.py").write_text(textwrap.dedent(PLUGIN))
     wheels = work / "wheels"
     run(uv, "build", "--offline", "--wheel", "--out-dir", wheels, project)
-    run(uv, "build", "--offline", "--wheel", "--out-dir", wheels, CORE)
-    environment = work / "venv"
-    run(uv, "venv", "--offline", "--python", sys.executable, environment)
-    python = environment / "bin" / "python"
-    run(uv, "pip", "install", "--offline", "--python", python, *sorted(wheels.glob("*.whl")))
-    return environment
+    (plugin_wheel,) = wheels.glob("*.whl")
+    return fresh_venv(work / "venv", wheelhouse.core, plugin_wheel).path
 
 
-def probe(environment: Path) -> dict:
+def probe(environment: Path, run) -> dict:
     return json.loads(run(environment / "bin" / "python", "-c", PROBE))
 
 
-def test_installed_plugin_is_listed_from_its_metadata(venv):
-    result = probe(venv)
+def test_installed_plugin_is_listed_from_its_metadata(venv, run):
+    result = probe(venv, run)
 
     assert result["listed"] == [
         {
@@ -135,11 +109,11 @@ def test_installed_plugin_is_listed_from_its_metadata(venv):
     assert result["imported_by_listing"] is False
 
 
-def test_installed_plugin_loads_on_demand(venv):
-    assert probe(venv)["loaded"] == "modelmesh_plugin_wheeltest.plugin.WheelTestProvider"
+def test_installed_plugin_loads_on_demand(venv, run):
+    assert probe(venv, run)["loaded"] == "modelmesh_plugin_wheeltest.plugin.WheelTestProvider"
 
 
-def test_modelmesh_plugins_list_shows_the_installed_plugin(venv):
+def test_modelmesh_plugins_list_shows_the_installed_plugin(venv, run):
     records = json.loads(run(venv / "bin" / "modelmesh", "plugins", "list", "--json"))
 
     assert {"id": CONNECTOR_ID, "distribution": DISTRIBUTION, "type": "provider"}.items() <= next(
@@ -147,11 +121,11 @@ def test_modelmesh_plugins_list_shows_the_installed_plugin(venv):
     ).items()
 
 
-def test_uninstalled_plugin_is_gone(venv):
+def test_uninstalled_plugin_is_gone(venv, uv, run):
     # Runs last in this module: it removes the plugin from the shared environment.
-    run(shutil.which("uv"), "pip", "uninstall", "--python", venv / "bin" / "python", DISTRIBUTION)
+    run(uv, "pip", "uninstall", "--python", venv / "bin" / "python", DISTRIBUTION)
 
-    result = probe(venv)
+    result = probe(venv, run)
 
     assert result["listed"] == []
     assert result["loaded"].startswith(f"not found: no connector '{CONNECTOR_ID}'")
