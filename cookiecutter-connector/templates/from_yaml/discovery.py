@@ -1,0 +1,2 @@
+    (discovery,) = config.discovery.connectors
+    connector_id, options = discovery.connector, discovery.options

@@ -1,0 +1,2 @@
+    pool = config.pools["chat"]
+    connector_id, options = pool.strategy, pool.strategy_options

@@ -1,0 +1,1 @@
+    connector_id, options = config.secrets.store, config.secrets.options

@@ -1,0 +1,1 @@
+    connector_id, options = config.storage.connector, config.storage.options

@@ -1,0 +1,1 @@
+{% include "connector/" ~ cookiecutter.connector_type ~ ".py" %}

@@ -1,0 +1,1 @@
+{% include "conformance/" ~ cookiecutter.connector_type ~ ".py" %}
