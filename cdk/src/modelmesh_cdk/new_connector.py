@@ -68,15 +68,12 @@ def main(argv: list[str]) -> int:
         return 1
     try:
         answers = _answers(given, ask=not args.no_input)
+    except _RefusedAnswer as refused:
+        return _fail(str(refused))
     except EOFError:
         return _fail("the input ended before every answer was given; pass them as flags")
     except KeyboardInterrupt:
         return 130
-    problem = input_problem(
-        plugin_name=answers["plugin_name"], connector_id=answers["connector_id"]
-    )
-    if problem is not None:
-        return _fail(problem)
     target = Path(args.output_dir, f"modelmesh-plugin-{answers['plugin_name']}")
     if target.exists():
         return _fail(f"{target} already exists: choose another --name or --output-dir")
@@ -95,7 +92,8 @@ def main(argv: list[str]) -> int:
 def _answers(given: dict[str, str], *, ask: bool) -> dict[str, str]:
     """Every question of the template answered: by a flag, else at cookiecutter's own
     prompt (with the template's default, which may depend on earlier answers), else by
-    that default when asking is off. Questions a flag answered are not asked again."""
+    that default when asking is off. Questions a flag answered are not asked again; a
+    refused answer stops at once, before the next question."""
     from cookiecutter.generate import generate_context
     from cookiecutter.prompt import read_user_choice, read_user_variable, render_variable
     from cookiecutter.utils import create_env_with_context
@@ -118,7 +116,15 @@ def _answers(given: dict[str, str], *, ask: bool) -> dict[str, str]:
         else:
             default = render_variable(env, raw, answers)
             answers[key] = read_user_variable(key, default, prompts, prefix) if ask else default
+        if key in ("plugin_name", "connector_id"):
+            problem = input_problem(**{key: answers[key]})
+            if problem is not None:
+                raise _RefusedAnswer(problem)
     return answers
+
+
+class _RefusedAnswer(Exception):
+    """An answer given at a prompt that the template would refuse."""
 
 
 def _fail(problem: str) -> int:
