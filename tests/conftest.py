@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 _STRIPPED = ("VIRTUAL_ENV", "PYTHONPATH", "MODELMESH_LOAD_PLUGINS")
 
 Run = Callable[..., str]
+RunCommand = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-def run_command(
+def _run_command(
     *command: str | Path, cwd: Path | None = None, expect: int = 0
 ) -> subprocess.CompletedProcess[str]:
     """Run ``command`` without the variables above; fail with its output unless it
@@ -47,7 +48,7 @@ def run_command(
 
 
 def _run(*command: str | Path, cwd: Path | None = None) -> str:
-    return run_command(*command, cwd=cwd).stdout
+    return _run_command(*command, cwd=cwd).stdout
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +56,13 @@ def run() -> Run:
     """``run(*command, cwd=None) -> stdout``: fails the test, showing stdout and stderr,
     when the command does not exit with 0."""
     return _run
+
+
+@pytest.fixture(scope="session")
+def run_command() -> RunCommand:
+    """``run_command(*command, cwd=None, expect=0) -> CompletedProcess``: fails the test,
+    showing stdout and stderr, when the command's exit status is not ``expect``."""
+    return _run_command
 
 
 @pytest.fixture(scope="session")
