@@ -31,11 +31,11 @@ class AnyVariable(Mapping[str, str]):
 
 
 def examples() -> Iterator[object]:
-    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
         text = path.read_text(encoding="utf-8")
         for match in BLOCK.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            yield pytest.param(match.group(1), id=f"{path.name}:{line}")
+            yield pytest.param(match.group(1), id=f"{path.relative_to(ROOT)}:{line}")
 
 
 @pytest.mark.parametrize("block", list(examples()))
