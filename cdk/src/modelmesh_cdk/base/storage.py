@@ -13,12 +13,11 @@ Locks are advisory and expire: a holder that crashes without releasing frees the
 from __future__ import annotations
 
 import asyncio
-import base64
 import gzip
 import os
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import attrs
@@ -35,6 +34,7 @@ from modelmesh.interfaces.storage import (
 )
 from modelmesh_cdk.mixins.file_serializer import FileSerializerMixin
 from modelmesh_cdk.options import Duration, load_options, parse_duration
+from modelmesh_cdk.storage_codec import StoredEntry, record_from_stored, stored_from_record
 
 __all__ = [
     "BaseStorage",
@@ -69,14 +69,6 @@ class BaseStorageConfig:
     lock_retry_interval_seconds: Duration = attrs.field(
         default=1.0, converter=parse_duration, validator=_positive
     )
-
-
-@attrs.frozen
-class StoredEntry:
-    """An entry as the store keeps it: the entry and when it was last written."""
-
-    entry: StorageEntry
-    last_modified: datetime
 
 
 class LockNotHeldError(RuntimeError):
@@ -242,10 +234,9 @@ _FILE_VERSION = 1
 class KeyValueStorage(FileSerializerMixin, BaseStorage):
     """Entries in memory, or in one file rewritten atomically on every change.
 
-    The file holds ``{"version": 1, "entries": {key: {"data", "metadata",
-    "last_modified"}}}`` in the configured format; in JSON and YAML ``data`` is base64
-    text, in msgpack raw bytes; ``last_modified`` is ISO 8601. With ``compression`` the
-    whole file is gzip-compressed. Entry metadata must be representable in the format.
+    The file holds ``{"version": 1, "entries": {key: record}}`` in the configured
+    format, each record as ``modelmesh_cdk.storage_codec`` writes it. With
+    ``compression`` the whole file is gzip-compressed.
     """
 
     config_class = KeyValueStorageConfig
@@ -284,17 +275,10 @@ class KeyValueStorage(FileSerializerMixin, BaseStorage):
         await asyncio.to_thread(self._atomic_write, path, raw)
 
     def _encode(self, records: Mapping[str, StoredEntry]) -> dict[str, Any]:
-        binary = self.config.format is SerializationFormat.MSGPACK
         return {
             "version": _FILE_VERSION,
             "entries": {
-                key: {
-                    "data": record.entry.data
-                    if binary
-                    else base64.b64encode(record.entry.data).decode("ascii"),
-                    "metadata": dict(record.entry.metadata),
-                    "last_modified": record.last_modified.isoformat(),
-                }
+                key: record_from_stored(record, self.config.format)
                 for key, record in records.items()
             },
         }
@@ -303,19 +287,7 @@ class KeyValueStorage(FileSerializerMixin, BaseStorage):
         try:
             if document["version"] != _FILE_VERSION:
                 raise ValueError(f"unknown file version {document['version']!r}")
-            return {
-                key: StoredEntry(
-                    StorageEntry(
-                        key=key,
-                        data=item["data"]
-                        if isinstance(item["data"], bytes)
-                        else base64.b64decode(item["data"], validate=True),
-                        metadata=dict(item["metadata"]),
-                    ),
-                    datetime.fromisoformat(item["last_modified"]),
-                )
-                for key, item in document["entries"].items()
-            }
+            return {key: stored_from_record(key, item) for key, item in document["entries"].items()}
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(
                 f"storage file {path} is not a key-value store written by "
