@@ -16,7 +16,7 @@ import asyncio
 import gzip
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -43,6 +43,8 @@ __all__ = [
     "KeyValueStorageConfig",
     "LockNotHeldError",
     "StoredEntry",
+    "new_lock_handle",
+    "wait_for_lock",
 ]
 
 _positive = attrs.validators.gt(0)
@@ -162,28 +164,17 @@ class BaseStorage(StorageConnector, Locking):
         ``timeout`` None waits ``lock_timeout_seconds``; ``math.inf`` waits until the
         lock is free. TimeoutError when the time passes with the lock still held.
         """
-        wait = self.config.lock_timeout_seconds if timeout is None else timeout
-        deadline = self._clock.monotonic() + wait
-        while True:
+
+        async def attempt() -> LockHandle | None:
             async with self._mutex:
                 if not self.config.locking_enabled or self._holder(key) is None:
                     return self._grant(key)
-            remaining = deadline - self._clock.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(
-                    f"could not lock storage key {key!r} within {wait:g}s: another holder "
-                    "has it; it frees the key on release or when its lock expires"
-                )
-            await self._clock.sleep(min(self.config.lock_retry_interval_seconds, remaining))
+            return None
+
+        return await wait_for_lock(attempt, key, timeout, self.config, self._clock)
 
     def _grant(self, key: str) -> LockHandle:
-        now = self._clock.now()
-        handle = LockHandle(
-            key=key,
-            lock_id=uuid.uuid4().hex,
-            acquired_at=now,
-            expires_at=now + timedelta(seconds=self.config.lock_ttl_seconds),
-        )
+        handle = new_lock_handle(key, self.config, self._clock)
         if self.config.locking_enabled:
             self._locks[key] = handle
         return handle
@@ -213,6 +204,46 @@ class BaseStorage(StorageConnector, Locking):
     async def is_locked(self, key: str) -> bool:
         async with self._mutex:
             return self._holder(key) is not None
+
+
+def new_lock_handle(key: str, config: BaseStorageConfig, clock: Clock) -> LockHandle:
+    """A fresh handle on ``key`` with a random id, expiring ``lock_ttl_seconds`` from now."""
+    now = clock.now()
+    return LockHandle(
+        key=key,
+        lock_id=uuid.uuid4().hex,
+        acquired_at=now,
+        expires_at=now + timedelta(seconds=config.lock_ttl_seconds),
+    )
+
+
+async def wait_for_lock(
+    attempt: Callable[[], Awaitable[LockHandle | None]],
+    key: str,
+    timeout: float | None,
+    config: BaseStorageConfig,
+    clock: Clock,
+) -> LockHandle:
+    """Call ``attempt`` (a handle when it took the lock, None when another holder has
+    it) every ``lock_retry_interval_seconds`` until it succeeds or ``timeout`` passes.
+
+    Backends with locks of their own (lock files, database rows, Redis keys) share the
+    waiting and timeout rules this way. ``timeout`` None waits ``lock_timeout_seconds``;
+    TimeoutError when the time passes with the lock still held.
+    """
+    wait = config.lock_timeout_seconds if timeout is None else timeout
+    deadline = clock.monotonic() + wait
+    while True:
+        handle = await attempt()
+        if handle is not None:
+            return handle
+        remaining = deadline - clock.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(
+                f"could not lock storage key {key!r} within {wait:g}s: another holder "
+                "has it; it frees the key on release or when its lock expires"
+            )
+        await clock.sleep(min(config.lock_retry_interval_seconds, remaining))
 
 
 def _copy(entry: StorageEntry) -> StorageEntry:
