@@ -1,0 +1,16 @@
+"""Registers modelmesh.dotenv.v1 with ModelMesh.
+
+The entry point in pyproject.toml names this module; ModelMesh imports it only when a
+configuration asks for modelmesh.dotenv.v1.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import modelmesh
+from modelmesh_plugin_dotenv.connector import DotenvSecretStore
+
+
+@modelmesh.hookimpl
+def modelmesh_register_secret_stores(register: Callable[[str, Any], None]) -> None:
+    register("modelmesh.dotenv.v1", DotenvSecretStore)
