@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 from typing import NamedTuple
@@ -18,6 +19,8 @@ import pytest
 
 from ..conftest import Venv
 from .conftest import CONNECTOR_TYPES, Sample
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # Where a configuration names a connector of each type (the YAML, and the path
 # connector_references reports). Only the sample connector has to load: the other
@@ -184,6 +187,14 @@ def test_renders_exactly_the_template_files(sample, project):
     expected = {path.format(package=sample.package) for path in EXPECTED_FILES}
 
     assert files_under(project) == expected
+
+
+def test_generated_code_passes_the_projects_lint_and_format_rules(project, run):
+    """A plugin rendered into plugins/ must pass the same ruff rules as the repository."""
+    ruff = [sys.executable, "-m", "ruff"]
+    config = ("--config", ROOT / "pyproject.toml", "--no-cache")
+    run(*ruff, "check", *config, project)
+    run(*ruff, "format", "--check", *config, project)
 
 
 def test_generated_tests_pass_in_a_fresh_environment(installed, run):

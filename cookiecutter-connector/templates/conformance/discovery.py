@@ -3,7 +3,6 @@ against the kit's fake upstream."""
 
 from modelmesh.interfaces.discovery import DiscoveryConnector
 from modelmesh_cdk.testing.suites import DiscoveryTests
-
 from {{ cookiecutter.__package_name }}.connector import {{ cookiecutter.__class_name }}
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 from modelmesh_cdk.testing.suites import ObservabilityTests
-
 from {{ cookiecutter.__package_name }}.connector import {{ cookiecutter.__class_name }}
 
 

@@ -4,7 +4,6 @@ against the kit's fake upstream."""
 from typing import Any
 
 from modelmesh_cdk.testing.suites import ProviderTests
-
 from {{ cookiecutter.__package_name }}.connector import {{ cookiecutter.__class_name }}
 
 

@@ -5,7 +5,6 @@ from typing import Any
 
 from modelmesh.clock import ManualClock
 from modelmesh_cdk.testing.suites import StorageTests
-
 from {{ cookiecutter.__package_name }}.connector import {{ cookiecutter.__class_name }}
 
 

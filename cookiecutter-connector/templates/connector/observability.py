@@ -1,6 +1,7 @@
 """{{ cookiecutter.description }}"""
 
 import attrs
+
 from modelmesh_cdk.base.observability import BaseObservability, BaseObservabilityConfig
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from modelmesh.config import load_config
 from modelmesh.interfaces.connector import ConnectorType
 from modelmesh.registry import ConnectorRegistry
-
 from {{ cookiecutter.__package_name }}.connector import {{ cookiecutter.__class_name }}
 
 CONNECTOR_ID = "{{ cookiecutter.connector_id }}"

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 import modelmesh
-
 from {{ cookiecutter.__package_name }}.connector import {{ cookiecutter.__class_name }}
 
 
