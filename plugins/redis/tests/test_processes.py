@@ -1,83 +1,46 @@
-"""Locks hold between separate processes sharing one redis-server."""
+"""Processes sharing one redis-server: locks exclude across processes, a killed holder's
+lock expires, and a writer killed mid-save leaves only whole entries."""
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
+from modelmesh_cdk.testing.storage_processes import (
+    check_saved_entries,
+    contend_for_lock,
+    hold_lock_until_killed,
+    kill_saver_repeatedly,
+    overlapping_holds,
+)
 from modelmesh_plugin_redis.connector import RedisStorage
 
-WORKER = str(Path(__file__).with_name("lock_worker.py"))
+CONNECTOR = "modelmesh_plugin_redis.connector:RedisStorage"
 ROUNDS = 100
-# Bounds every wait on a child process; generous, reached only when something hangs.
-PROCESS_SECONDS = 60
 
 
 def test_two_processes_never_hold_the_lock_together(
     redis_url: str, key_prefix: str, tmp_path: Path
 ) -> None:
-    log, counter = tmp_path / "log", tmp_path / "counter"
-    log.write_text("")
-    counter.write_text("0")
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                WORKER,
-                "contend",
-                redis_url,
-                key_prefix,
-                str(log),
-                str(counter),
-                str(ROUNDS),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    try:
-        assert [_readline(worker) for worker in workers] == ["ready", "ready"]
-        for worker in workers:
-            _send(worker, "go\n")
-        assert [worker.wait(timeout=PROCESS_SECONDS) for worker in workers] == [0, 0]
-    finally:
-        for worker in workers:
-            _stop(worker)
-
-    lines = log.read_text().splitlines()
-    entries, exits = lines[0::2], lines[1::2]
-    # Every enter is followed by the same process's exit before anyone enters again.
-    assert [line.replace("enter", "exit") for line in entries] == exits
-    assert len({line.split()[1] for line in entries}) == 2
-    assert int(counter.read_text()) == 2 * ROUNDS
+    options = {"url": redis_url, "key_prefix": key_prefix, "lock_retry_interval_seconds": "5ms"}
+    lines = contend_for_lock(CONNECTOR, options, tmp_path / "log", rounds=ROUNDS)
+    assert overlapping_holds(lines) == []
+    assert len(lines) == 2 * 2 * ROUNDS
 
 
 def test_a_killed_holders_lock_expires_after_its_ttl(redis_url: str, key_prefix: str) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, WORKER, "hold", redis_url, key_prefix, "500ms"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    hold_lock_until_killed(
+        CONNECTOR, {"url": redis_url, "key_prefix": key_prefix, "lock_ttl_seconds": "500ms"}, "k"
     )
-    try:
-        assert _readline(holder) == "locked"
-        holder.kill()
-        holder.wait(timeout=PROCESS_SECONDS)
-    finally:
-        _stop(holder)
 
     async def scenario() -> tuple[bool, bool]:
         storage = RedisStorage(
             {"url": redis_url, "key_prefix": key_prefix, "lock_retry_interval_seconds": "10ms"}
         )
         try:
-            held_after_death = await storage.is_locked("shared")
-            handle = await storage.acquire("shared", timeout=10)
-            return held_after_death, handle.key == "shared"
+            held_after_death = await storage.is_locked("k")
+            handle = await storage.acquire("k", timeout=10)
+            return held_after_death, handle.key == "k"
         finally:
             await storage.close()
 
@@ -85,22 +48,17 @@ def test_a_killed_holders_lock_expires_after_its_ttl(redis_url: str, key_prefix:
     assert asyncio.run(scenario()) == (True, True)
 
 
-def _readline(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    return process.stdout.readline().strip()
+def test_a_writer_killed_mid_save_leaves_only_whole_entries(
+    redis_url: str, key_prefix: str
+) -> None:
+    options = {"url": redis_url, "key_prefix": key_prefix, "compression": True}
+    assert kill_saver_repeatedly(CONNECTOR, options) > 0
 
+    async def scenario() -> list[str]:
+        storage = RedisStorage(options)
+        try:
+            return await check_saved_entries(storage)
+        finally:
+            await storage.close()
 
-def _send(process: subprocess.Popen[str], text: str) -> None:
-    assert process.stdin is not None
-    process.stdin.write(text)
-    process.stdin.flush()
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    """Kill a child still running (a failed test) and close its pipes."""
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    for stream in (process.stdin, process.stdout):
-        if stream is not None:
-            stream.close()
+    assert sorted(asyncio.run(scenario())) == [f"entry-{number}" for number in range(4)]
