@@ -3,9 +3,12 @@ writes that keep the file's other lines, the cache on an injected clock."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modelmesh.clock import ManualClock
 from modelmesh.errors import ConfigurationError
@@ -117,3 +120,23 @@ def test_repr_shows_no_value(tmp_path: Path) -> None:
     store = DotenvSecretStore({"path": env_file(tmp_path, "K=sk-hidden-1\n")}, environ={})
     store.get("K")
     assert "sk-hidden-1" not in f"{store!r} {store.config!r}"
+
+
+LINES = st.one_of(
+    st.builds("{}={}".format, st.sampled_from(["A", "B", "C"]), st.text("xyz 1", max_size=5)),
+    st.text(" \t", max_size=3),
+    st.builds("# {}".format, st.text("abc #=", max_size=8)),
+)
+
+
+@given(st.lists(LINES, max_size=8), st.text(max_size=12))
+def test_set_of_a_new_key_keeps_the_file_and_appends_one_line(lines: list[str], value: str) -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / ".env"
+        original = "".join(f"{line}\n" for line in lines)
+        path.write_text(original, encoding="utf-8")
+        store = DotenvSecretStore({"path": str(path), "cache_enabled": False}, environ={})
+        store.set("NEW_KEY", value)
+        written = path.read_text(encoding="utf-8")
+        assert written.startswith(original)
+        assert store.get("NEW_KEY") == value

@@ -95,3 +95,10 @@ def test_repr_shows_no_value() -> None:
 def test_an_unknown_option_is_refused_naming_it() -> None:
     with pytest.raises(ConfigurationError, match="prefx"):
         EnvSecretsSecretStore({"prefx": "MM_"})
+
+
+def test_set_under_one_spelling_is_read_back_under_another_at_once() -> None:
+    store = EnvSecretsSecretStore(environ={"API_KEY": "old"})
+    store.get("api-key")
+    store.set("API_KEY", "new")
+    assert store.get("api-key") == "new"

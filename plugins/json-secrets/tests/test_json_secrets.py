@@ -4,10 +4,13 @@ no value, atomic writes that keep the rest of the file, the cache on an injected
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modelmesh.clock import ManualClock
 from modelmesh.errors import ConfigurationError
@@ -142,3 +145,35 @@ def test_repr_shows_no_value(tmp_path: Path) -> None:
     store = JsonSecretsSecretStore({"file_path": json_file(tmp_path), "json_path": "prod.llm"})
     store.get("API_KEY")
     assert "sk-prod-1" not in f"{store!r} {store.config!r}"
+
+
+def test_set_refuses_to_replace_an_object_of_secrets(tmp_path: Path) -> None:
+    path = json_file(tmp_path)
+    store = JsonSecretsSecretStore({"file_path": path, "json_path": "prod.llm"})
+    with pytest.raises(ConfigurationError, match="holds an object at secret 'openai'"):
+        store.set("openai", "x")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.text("abc_", min_size=1, max_size=3), min_size=1, max_size=3),
+            st.text(max_size=10),
+        ),
+        max_size=6,
+    )
+)
+def test_every_set_reads_back_and_lists(pairs: list[tuple[list[str], str]]) -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / "secrets.json"
+        path.write_text("{}", encoding="utf-8")
+        store = JsonSecretsSecretStore({"file_path": str(path), "cache_enabled": False})
+        expected: dict[str, str] = {}
+        for parts, value in pairs:
+            name = ".".join(parts)
+            try:
+                store.set(name, value)
+            except ConfigurationError:
+                continue  # a name whose prefix already holds a string, or an object
+            expected[name] = value
+        assert {name: store.get(name) for name in store.list()} == expected

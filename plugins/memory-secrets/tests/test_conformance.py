@@ -1,5 +1,7 @@
 """MemorySecretsSecretStore passes ModelMesh's standard secret-store tests."""
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any

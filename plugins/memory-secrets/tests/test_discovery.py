@@ -5,6 +5,8 @@ These tests need the distribution installed (``pip install -e ".[test]"``): the 
 point in pyproject.toml is what ModelMesh reads.
 """
 
+from __future__ import annotations
+
 import asyncio
 from pathlib import Path
 

@@ -3,6 +3,8 @@
 The ModelMesh secret store connector modelmesh.dotenv.v1.
 """
 
+from __future__ import annotations
+
 from modelmesh_plugin_dotenv.connector import DotenvSecretStore
 
 __all__ = ["DotenvSecretStore"]

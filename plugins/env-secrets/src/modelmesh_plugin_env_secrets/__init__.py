@@ -3,6 +3,8 @@
 The ModelMesh secret store connector modelmesh.env.v1.
 """
 
+from __future__ import annotations
+
 from modelmesh_plugin_env_secrets.connector import EnvSecretsSecretStore
 
 __all__ = ["EnvSecretsSecretStore"]

@@ -77,7 +77,7 @@ class EnvSecretsSecretStore(BaseSecretStore):
         started from this process can read it too."""
         variable = self._variable(name) or self.options.prefix + normalise_name(name)
         self._environ[variable] = value
-        self._cache_invalidate(name)
+        self._cache_clear()  # other spellings of the name may be cached too
 
     def list(self) -> list[str]:
         prefix = self.options.prefix
@@ -88,7 +88,7 @@ class EnvSecretsSecretStore(BaseSecretStore):
         if variable is None:
             raise SecretNotFoundError(name, store=type(self).__name__)
         del self._environ[variable]
-        self._cache_invalidate(name)
+        self._cache_clear()  # other spellings of the name may be cached too
 
     def __repr__(self) -> str:
         return (

@@ -3,6 +3,8 @@
 The ModelMesh secret store connector modelmesh.json-secrets.v1.
 """
 
+from __future__ import annotations
+
 from modelmesh_plugin_json_secrets.connector import JsonSecretsSecretStore
 
 __all__ = ["JsonSecretsSecretStore"]

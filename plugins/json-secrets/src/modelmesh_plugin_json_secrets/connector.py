@@ -140,6 +140,11 @@ class JsonSecretsSecretStore(FileSerializerMixin, BaseSecretStore):
                 holder = child
             found = holder, last
         holder, key = found
+        if isinstance(holder.get(key), dict):
+            raise self._error(
+                f"holds an object at secret {name!r}",
+                "name one of its keys with a dot, or delete the object first",
+            )
         holder[key] = value
         self._save(document)
         self._cache_invalidate(name)

@@ -4,6 +4,8 @@ The entry point in pyproject.toml names this module; ModelMesh imports it only w
 configuration asks for modelmesh.json-secrets.v1.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from typing import Any
 
