@@ -102,10 +102,12 @@ class RedisStorage(StorageConnector, Locking):
         try:
             # No I/O yet: redis-py connects on the first command, in the caller's loop.
             self._redis = aioredis.Redis.from_url(self.config.url)
-        except ValueError as error:
+        except ValueError:
+            # redis-py's own message may quote the URL, password included: not shown.
             raise ConfigurationError(
                 f"invalid options for connector {type(self).__name__}: url {self._where!r} "
-                f"is not a Redis URL ({error}); use redis://host:port/db, rediss:// or unix://",
+                "is not a Redis URL; use redis://[user:password@]host:port/db, rediss:// "
+                "for TLS, or unix:///path/to/socket",
                 details={"connector": type(self).__name__},
             ) from None
         self._release = self._redis.register_script(_RELEASE_SCRIPT)
