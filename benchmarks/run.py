@@ -2,7 +2,7 @@
 
     uv run python benchmarks/run.py [--runs N] [SUITE ...]
 
-Suites: startup, config, transport. Exit status 1 when a measured figure misses its goal.
+Suites: startup, config, transport, storage. Exit status 1 when a measured figure misses its goal.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import config_load
 import startup
+import storage
 import transport
 from _timing import print_table
 
@@ -26,6 +27,7 @@ SUITES = {
         transport.run,
         transport.print_table,
     ),
+    "storage": ("Storage save and load throughput (in process)", storage.run, storage.print_table),
 }
 
 
