@@ -33,17 +33,17 @@ def modelmesh_register_providers(register):
 
 @modelmesh.hookimpl
 def modelmesh_register_rotation_policies(register):
-    register("modelmesh.stick-until-failure.v1", Connector)
+    register("{p}.pick.v1", Connector)
 
 
 @modelmesh.hookimpl
 def modelmesh_register_storage(register):
-    register("modelmesh.memory.v1", Connector)
+    register("{p}.kv.v1", Connector)
 
 
 @modelmesh.hookimpl
 def modelmesh_register_observability(register):
-    register("modelmesh.null.v1", Connector)
+    register("{p}.sink.v1", Connector)
 
 
 @modelmesh.hookimpl
@@ -58,9 +58,9 @@ def plugin(site):
     module = site.write_module("all", PLUGIN.format(p=site.prefix))
     ids = {
         "modelmesh.provider": [f"{site.prefix}.llm.v1"],
-        "modelmesh.rotation": ["modelmesh.stick-until-failure.v1"],
-        "modelmesh.storage": ["modelmesh.memory.v1"],
-        "modelmesh.observability": ["modelmesh.null.v1"],
+        "modelmesh.rotation": [f"{site.prefix}.pick.v1"],
+        "modelmesh.storage": [f"{site.prefix}.kv.v1"],
+        "modelmesh.observability": [f"{site.prefix}.sink.v1"],
         "modelmesh.secret_store": [f"{site.prefix}.vault.v1"],
     }
     site.add_distribution(
@@ -82,7 +82,9 @@ def check(capsys, *argv):
     return status, captured.out, captured.err
 
 
-def config_text(prefix, api_key="plain-key", strategy="stick-until-failure"):
+def config_text(prefix, api_key="plain-key", strategy=None):
+    """A complete file naming only this test's connectors (none of the real plugins)."""
+    strategy = strategy or f"{prefix}.pick.v1"
     return textwrap.dedent(f"""
         providers:
           acme:
@@ -96,6 +98,10 @@ def config_text(prefix, api_key="plain-key", strategy="stick-until-failure"):
           chat:
             strategy: {strategy}
             models: [acme.small]
+        storage:
+          connector: {prefix}.kv.v1
+        observability:
+          connector: {prefix}.sink.v1
         """)
 
 

@@ -69,6 +69,9 @@ def test_an_unterminated_reference_is_an_issue(config_issues) -> None:
     assert "unterminated reference" in issues["proxy.host"].message
 
 
+COMMON_DEFAULTS = {"cache_enabled": True, "cache_ttl": 300.0, "fail_on_missing": True}
+
+
 def test_a_secret_reference_resolves_through_the_configured_store(secret_registry) -> None:
     config = load_config(
         {"secrets": {"store": "modelmesh.dotenv.v1", "path": ".env.prod"}, "providers": PROVIDER},
@@ -76,7 +79,11 @@ def test_a_secret_reference_resolves_through_the_configured_store(secret_registr
     )
     assert config.providers["openai.llm.v1"].api_key == "sk-live-123456"
     assert secret_registry.created == [
-        ("modelmesh.dotenv.v1", {"path": ".env.prod"}, ConnectorType.SECRET_STORE)
+        (
+            "modelmesh.dotenv.v1",
+            {"path": ".env.prod", **COMMON_DEFAULTS},
+            ConnectorType.SECRET_STORE,
+        )
     ]
 
 
@@ -156,7 +163,22 @@ def test_the_secrets_section_may_use_environment_references(secret_registry) -> 
         registry=secret_registry,
         environ={"MODELMESH_ENCRYPTION_PASSPHRASE": "correct horse"},
     )
-    assert secret_registry.created[0][1] == {"passphrase": "correct horse"}
+    assert secret_registry.created[0][1] == {"passphrase": "correct horse", **COMMON_DEFAULTS}
+
+
+def test_the_common_secret_settings_reach_the_store(secret_registry) -> None:
+    load_config(
+        {
+            "secrets": {"store": "modelmesh.env.v1", "cache_ttl": "10s", "fail_on_missing": False},
+            "providers": PROVIDER,
+        },
+        registry=secret_registry,
+    )
+    assert secret_registry.created[0][1] == {
+        "cache_enabled": True,
+        "cache_ttl": 10.0,
+        "fail_on_missing": False,
+    }
 
 
 def test_the_secrets_section_may_not_use_secret_references(secret_registry, config_issues) -> None:

@@ -123,6 +123,16 @@ def _resolve_references(
     return resolved
 
 
+def _store_options(settings: SecretsConfig) -> dict[str, Any]:
+    """The store's own options plus the common settings every secret store honours."""
+    return {
+        **settings.options,
+        "cache_enabled": settings.cache_enabled,
+        "cache_ttl": settings.cache_ttl,
+        "fail_on_missing": settings.fail_on_missing,
+    }
+
+
 def _secret_lookup(section: Any, log: IssueLog, registry: Any | None) -> SecretLookup | None:
     """A function reading secrets from the configured store, or None when the store
     cannot be built (the reason is recorded, or the section's own issues will be)."""
@@ -140,7 +150,7 @@ def _secret_lookup(section: Any, log: IssueLog, registry: Any | None) -> SecretL
         registry = ConnectorRegistry()
     try:
         store = registry.create(
-            settings.store, dict(settings.options), connector_type=ConnectorType.SECRET_STORE
+            settings.store, _store_options(settings), connector_type=ConnectorType.SECRET_STORE
         )
     except ConnectorNotFoundError as error:
         log.add(where, str(error))
