@@ -108,11 +108,12 @@ def kill_saver_repeatedly(
     *,
     kills: int = 5,
     keys: int = 4,
-    seed: int = 0,
+    chooser: random.Random | None = None,
 ) -> int:
     """Start a child saving self-checking entries over ``keys`` keys, SIGKILL it after
-    a random number of reported saves, ``kills`` times; the total saves reported."""
-    chooser = random.Random(seed)
+    a number of reported saves ``chooser`` picks, ``kills`` times; the total saves
+    reported."""
+    chooser = chooser or random.Random(0)
     total = 0
     for _ in range(kills):
         child = _spawn(connector, options, mode="save", keys=keys)
