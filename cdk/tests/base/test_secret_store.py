@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from modelmesh.clock import ManualClock
+from modelmesh.errors import ConfigurationError
 from modelmesh.interfaces.secret_store import SecretNotFoundError
-from modelmesh_cdk.base.secret_store import BaseSecretStore
+from modelmesh_cdk.base.secret_store import BaseSecretStore, SecretStoreConfig
 
 VALUE = "sk-live-abcdef123456"
 
@@ -106,3 +108,35 @@ def test_the_missing_secret_error_never_shows_a_value():
     with pytest.raises(SecretNotFoundError) as caught:
         store.get("ANTHROPIC")
     assert VALUE not in str(caught.value)
+
+
+@attrs.frozen
+class VaultConfig(SecretStoreConfig):
+    path: str = "kv/app"
+
+
+class VaultStore(BaseSecretStore):
+    """A store with options of its own, declared through ``config_class``."""
+
+    config_class = VaultConfig
+    config: VaultConfig
+
+    def _repr_details(self) -> str:
+        return f"path={self.config.path!r}"
+
+
+def test_a_store_with_its_own_config_class_gets_its_options_and_the_common_settings():
+    store = VaultStore({"path": "kv/prod", "cache_ttl": "1m", "fail_on_missing": False})
+    assert (store.config.path, store.config.cache_ttl) == ("kv/prod", 60.0)
+    assert store.get("OPENAI") == ""
+
+
+def test_a_store_whose_config_has_no_secrets_refuses_that_option():
+    with pytest.raises(ConfigurationError, match="secrets"):
+        VaultStore({"secrets": {"OPENAI": VALUE}})
+
+
+def test_the_repr_names_the_store_its_details_and_the_common_settings():
+    assert repr(VaultStore({"cache_enabled": False})) == (
+        "VaultStore(path='kv/app', cache_enabled=False, fail_on_missing=True)"
+    )

@@ -74,6 +74,19 @@ def test_clear_forgets_entries_and_counters():
     assert cache._cache_stats() == CacheStats()
 
 
+def test_invalidating_a_prefix_forgets_only_the_keys_starting_with_it():
+    cache = Cached(max_entries=4)
+    for key in ("db", "db#user", "db#password", "dbx"):
+        cache._cache_set(key, key)
+    cache._cache_invalidate_prefix("db#")
+    assert [cache._cache_get(key) for key in ("db", "db#user", "db#password", "dbx")] == [
+        "db",
+        None,
+        None,
+        "dbx",
+    ]
+
+
 def test_a_cache_needs_room_for_one_entry():
     with pytest.raises(ValueError, match="max_entries"):
         Cached(max_entries=0)

@@ -177,8 +177,8 @@ def test_iterations_below_the_floor_are_refused(path: Path) -> None:
 
 
 def test_repr_shows_neither_passphrase_nor_key(path: Path) -> None:
-    shown = repr(store(path)) + repr(store(path).options)
-    shown += repr(store(path, encryption_key=RAW_KEY).options)
+    shown = repr(store(path)) + repr(store(path).config)
+    shown += repr(store(path, encryption_key=RAW_KEY).config)
     assert PASSPHRASE not in shown
     assert RAW_KEY not in shown
 

@@ -1,14 +1,16 @@
 """The secret-store base class: a TTL cache in front of one resolution hook.
 
 A store author overrides ``_resolve(name)`` (read a file, call a vault) and inherits
-caching, the missing-secret rule and safe reprs. Values never appear in a repr or an
-error: only names do.
+caching, the missing-secret rule and safe reprs. A store with options of its own derives
+its config from ``SecretStoreConfig`` and names it in ``config_class``, so the common
+settings are declared and loaded once, here. Values never appear in a repr or an error:
+only names do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -17,7 +19,7 @@ from modelmesh.interfaces.secret_store import SecretManagement, SecretNotFoundEr
 from modelmesh_cdk.mixins.cache import CacheMixin
 from modelmesh_cdk.options import Duration, load_options, parse_duration
 
-__all__ = ["BaseSecretStore", "BaseSecretStoreConfig"]
+__all__ = ["BaseSecretStore", "BaseSecretStoreConfig", "SecretStoreConfig"]
 
 
 def _count_secrets(secrets: Mapping[str, str]) -> str:
@@ -25,31 +27,40 @@ def _count_secrets(secrets: Mapping[str, str]) -> str:
 
 
 @attrs.frozen
-class BaseSecretStoreConfig:
-    """Options every secret store shares; ``secrets`` fills the in-memory store."""
+class SecretStoreConfig:
+    """The settings every secret store honours; a store's own config derives from it."""
 
-    secrets: Mapping[str, str] = attrs.field(factory=dict, repr=_count_secrets)
     cache_enabled: bool = True
     cache_ttl: Duration = attrs.field(default=300.0, converter=parse_duration)
     fail_on_missing: bool = True
+
+
+@attrs.frozen
+class BaseSecretStoreConfig(SecretStoreConfig):
+    """The in-memory store's config: ``secrets`` are its contents."""
+
+    secrets: Mapping[str, str] = attrs.field(factory=dict, repr=_count_secrets)
 
 
 class BaseSecretStore(CacheMixin, SecretStore, SecretManagement):
     """An in-memory secret store; subclasses replace ``_resolve`` to read elsewhere.
 
     Management (``set``, ``list``, ``delete``) acts on the in-memory secrets and keeps
-    the cache consistent with them.
+    the cache consistent with them. The options are loaded into ``config_class``; the
+    in-memory secrets come from its ``secrets`` field when it has one.
     """
+
+    config_class: ClassVar[type[SecretStoreConfig]] = BaseSecretStoreConfig
 
     def __init__(
         self,
-        config: BaseSecretStoreConfig | Mapping[str, Any] | None = None,
+        config: SecretStoreConfig | Mapping[str, Any] | None = None,
         *,
         clock: Clock | None = None,
     ) -> None:
-        self.config = load_options(BaseSecretStoreConfig, config, connector=type(self).__name__)
+        self.config = load_options(self.config_class, config, connector=type(self).__name__)
         self._clock = clock or SYSTEM_CLOCK
-        self._secrets: dict[str, str] = dict(self.config.secrets)
+        self._secrets: dict[str, str] = dict(getattr(self.config, "secrets", {}))
         self._init_cache(ttl_ms=self.config.cache_ttl * 1000)
 
     def get(self, name: str) -> str:
@@ -87,9 +98,14 @@ class BaseSecretStore(CacheMixin, SecretStore, SecretManagement):
         del self._secrets[name]
         self._cache_invalidate(name)
 
+    def _repr_details(self) -> str:
+        """What tells this store apart in a repr (``"path='.env'"``); never a value."""
+        return f"secrets={len(self._secrets)}"
+
     def __repr__(self) -> str:
+        details = self._repr_details()
         return (
-            f"{type(self).__name__}(secrets={len(self._secrets)}, "
+            f"{type(self).__name__}({details + ', ' if details else ''}"
             f"cache_enabled={self.config.cache_enabled}, "
             f"fail_on_missing={self.config.fail_on_missing})"
         )

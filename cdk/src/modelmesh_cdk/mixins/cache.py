@@ -81,6 +81,12 @@ class CacheMixin:
         """Forget key (nothing happens when it is not cached)."""
         self._cache_store.pop(key, None)
 
+    def _cache_invalidate_prefix(self, prefix: str) -> None:
+        """Forget every key starting with prefix, for keys derived from one source (a
+        secret and its ``name#key`` reads). O(n) in the cache's size: it scans every key."""
+        for key in [key for key in self._cache_store if key.startswith(prefix)]:
+            del self._cache_store[key]
+
     def _cache_clear(self) -> None:
         """Forget every entry and reset the counters."""
         self._cache_store.clear()

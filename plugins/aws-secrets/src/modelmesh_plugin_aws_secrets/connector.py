@@ -20,8 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from modelmesh.clock import Clock
 from modelmesh.errors import ConfigurationError, ModelMeshError
 from modelmesh.interfaces.secret_store import SecretNotFoundError
-from modelmesh_cdk.base.secret_store import BaseSecretStore, BaseSecretStoreConfig
-from modelmesh_cdk.options import Duration, load_options, parse_duration
+from modelmesh_cdk.base.secret_store import BaseSecretStore, SecretStoreConfig
 
 __all__ = ["KEY_SEPARATOR", "AwsSecretsConfig", "AwsSecretsError", "AwsSecretsSecretStore"]
 
@@ -32,15 +31,12 @@ NOT_FOUND = "ResourceNotFoundException"
 
 
 @attrs.frozen(kw_only=True)
-class AwsSecretsConfig:
+class AwsSecretsConfig(SecretStoreConfig):
     """Which Secrets Manager to ask, and the prefix this configuration's secrets share."""
 
     region: str
     endpoint_url: str = ""
     prefix: str = ""
-    cache_enabled: bool = True
-    cache_ttl: Duration = attrs.field(default=300.0, converter=parse_duration)
-    fail_on_missing: bool = True
 
 
 class AwsSecretsError(ModelMeshError):
@@ -51,27 +47,22 @@ class AwsSecretsSecretStore(BaseSecretStore):
     """One Secrets Manager client per store; management writes through to AWS, and
     invalidates the local cache of the secret it changed."""
 
+    config_class = AwsSecretsConfig
+    config: AwsSecretsConfig
+
     def __init__(
         self,
         config: AwsSecretsConfig | Mapping[str, Any] | None = None,
         *,
         clock: Clock | None = None,
     ) -> None:
-        self.options = load_options(AwsSecretsConfig, config, connector=type(self).__name__)
-        if not self.options.region:
+        super().__init__(config, clock=clock)
+        if not self.config.region:
             raise ConfigurationError("region must name an AWS region, e.g. us-east-1")
-        super().__init__(
-            BaseSecretStoreConfig(
-                cache_enabled=self.options.cache_enabled,
-                cache_ttl=self.options.cache_ttl,
-                fail_on_missing=self.options.fail_on_missing,
-            ),
-            clock=clock,
-        )
         self._client = boto3.session.Session().client(
             "secretsmanager",
-            region_name=self.options.region,
-            endpoint_url=self.options.endpoint_url or None,
+            region_name=self.config.region,
+            endpoint_url=self.config.endpoint_url or None,
         )
 
     # Resolution
@@ -125,14 +116,14 @@ class AwsSecretsSecretStore(BaseSecretStore):
 
     def list(self) -> list[str]:
         paginator = self._client.get_paginator("list_secrets")
-        filters = [{"Key": "name", "Values": [self.options.prefix]}] if self.options.prefix else []
+        filters = [{"Key": "name", "Values": [self.config.prefix]}] if self.config.prefix else []
         names: list[str] = []
         try:
             for page in paginator.paginate(Filters=filters):
                 names.extend(entry["Name"] for entry in page.get("SecretList", []))
         except (ClientError, BotoCoreError) as error:
-            raise self._error("list", f"{self.options.prefix}*", error) from None
-        prefix = self.options.prefix
+            raise self._error("list", f"{self.config.prefix}*", error) from None
+        prefix = self.config.prefix
         return sorted(name[len(prefix) :] for name in names if name.startswith(prefix))
 
     def delete(self, name: str) -> None:
@@ -149,18 +140,16 @@ class AwsSecretsSecretStore(BaseSecretStore):
             raise self._error("delete", name, error) from None
         self._forget(name)
 
-    def __repr__(self) -> str:
+    def _repr_details(self) -> str:
         return (
-            f"{type(self).__name__}(region={self.options.region!r}, "
-            f"prefix={self.options.prefix!r}, endpoint_url={self.options.endpoint_url!r}, "
-            f"cache_enabled={self.options.cache_enabled}, "
-            f"fail_on_missing={self.options.fail_on_missing})"
+            f"region={self.config.region!r}, prefix={self.config.prefix!r}, "
+            f"endpoint_url={self.config.endpoint_url!r}"
         )
 
     # Helpers
 
     def _id(self, name: str) -> str:
-        return self.options.prefix + name
+        return self.config.prefix + name
 
     def _plain(self, name: str) -> str:
         if KEY_SEPARATOR in name:
@@ -173,14 +162,13 @@ class AwsSecretsSecretStore(BaseSecretStore):
     def _forget(self, name: str) -> None:
         """Drop the cached secret and any ``name#key`` read from it."""
         self._cache_invalidate(name)
-        for cached in [k for k in self._cache_store if k.startswith(name + KEY_SEPARATOR)]:
-            self._cache_invalidate(cached)
+        self._cache_invalidate_prefix(name + KEY_SEPARATOR)
 
     def _error(self, action: str, name: str, error: Exception) -> AwsSecretsError:
         # Only the code: AWS messages may quote the request, which can hold a value.
         code = _code(error) if isinstance(error, ClientError) else type(error).__name__
         return AwsSecretsError(
-            f"AWS Secrets Manager ({self.options.region}): cannot {action} secret "
+            f"AWS Secrets Manager ({self.config.region}): cannot {action} secret "
             f"{self._id(name)!r}: {code}; check the credentials' permissions "
             "(secretsmanager:*) and that the secret is not scheduled for deletion"
         )

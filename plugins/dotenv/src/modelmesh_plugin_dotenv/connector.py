@@ -19,16 +19,15 @@ import attrs
 from modelmesh.clock import Clock
 from modelmesh.errors import ConfigurationError
 from modelmesh.interfaces.secret_store import SecretNotFoundError
-from modelmesh_cdk.base.secret_store import BaseSecretStore, BaseSecretStoreConfig
+from modelmesh_cdk.base.secret_store import BaseSecretStore, SecretStoreConfig
 from modelmesh_cdk.mixins.file_serializer import FileSerializerMixin
-from modelmesh_cdk.options import load_options
 from modelmesh_plugin_dotenv.parser import DotenvSyntaxError, Line, format_assignment, parse
 
 __all__ = ["DotenvConfig", "DotenvSecretStore"]
 
 
 @attrs.frozen
-class DotenvConfig(BaseSecretStoreConfig):
+class DotenvConfig(SecretStoreConfig):
     path: str = ".env"
     override: bool = False
 
@@ -41,6 +40,9 @@ class DotenvSecretStore(FileSerializerMixin, BaseSecretStore):
     atomically, keeping every other line as it was; ``list`` names the file's keys.
     """
 
+    config_class = DotenvConfig
+    config: DotenvConfig
+
     def __init__(
         self,
         config: DotenvConfig | Mapping[str, Any] | None = None,
@@ -48,10 +50,8 @@ class DotenvSecretStore(FileSerializerMixin, BaseSecretStore):
         clock: Clock | None = None,
         environ: MutableMapping[str, str] | None = None,
     ) -> None:
-        options = load_options(DotenvConfig, config, connector=type(self).__name__)
-        super().__init__(options, clock=clock)
-        self.options = options
-        self._path = Path(options.path)
+        super().__init__(config, clock=clock)
+        self._path = Path(self.config.path)
         self._environ = os.environ if environ is None else environ
         self._lines()  # a missing or malformed file fails now, while the configuration loads
 
@@ -59,7 +59,7 @@ class DotenvSecretStore(FileSerializerMixin, BaseSecretStore):
         try:
             text = self._read_file(self._path).decode("utf-8")
         except FileNotFoundError:
-            if not self.options.fail_on_missing:
+            if not self.config.fail_on_missing:
                 return []
             raise ConfigurationError(
                 f"dotenv file {str(self._path)!r} does not exist; create it or set the "
@@ -83,7 +83,7 @@ class DotenvSecretStore(FileSerializerMixin, BaseSecretStore):
     def _resolve(self, name: str) -> str | None:
         from_file = self._file_values().get(name)
         from_environment = self._environ.get(name)
-        if self.options.override:
+        if self.config.override:
             return from_file if from_file is not None else from_environment
         return from_environment if from_environment is not None else from_file
 
@@ -117,10 +117,5 @@ class DotenvSecretStore(FileSerializerMixin, BaseSecretStore):
     def _write(self, lines: list[str]) -> None:
         self._atomic_write(self._path, "".join(f"{line}\n" for line in lines).encode("utf-8"))
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(path={str(self._path)!r}, "
-            f"override={self.options.override}, "
-            f"cache_enabled={self.options.cache_enabled}, "
-            f"fail_on_missing={self.options.fail_on_missing})"
-        )
+    def _repr_details(self) -> str:
+        return f"path={str(self._path)!r}, override={self.config.override}"

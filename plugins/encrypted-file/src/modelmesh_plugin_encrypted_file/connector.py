@@ -27,9 +27,8 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from modelmesh.clock import Clock
 from modelmesh.errors import ConfigurationError, ModelMeshError
 from modelmesh.interfaces.secret_store import SecretNotFoundError
-from modelmesh_cdk.base.secret_store import BaseSecretStore, BaseSecretStoreConfig
+from modelmesh_cdk.base.secret_store import BaseSecretStore, SecretStoreConfig
 from modelmesh_cdk.mixins.file_serializer import FileSerializerMixin
-from modelmesh_cdk.options import Duration, load_options, parse_duration
 
 __all__ = [
     "DEFAULT_KDF_ITERATIONS",
@@ -65,16 +64,13 @@ def _at_least_floor(_instance: Any, attribute: attrs.Attribute[int], value: int)
 
 
 @attrs.frozen(kw_only=True)
-class EncryptedFileConfig:
+class EncryptedFileConfig(SecretStoreConfig):
     """Where the file is and how to unlock it; ``encryption_key`` wins over ``passphrase``."""
 
     file_path: str
     passphrase: str = attrs.field(default="", repr=_hidden)
     encryption_key: str = attrs.field(default="", repr=_hidden)
     kdf_iterations: int = attrs.field(default=DEFAULT_KDF_ITERATIONS, validator=_at_least_floor)
-    cache_enabled: bool = True
-    cache_ttl: Duration = attrs.field(default=300.0, converter=parse_duration)
-    fail_on_missing: bool = True
 
 
 class EncryptedFileError(ModelMeshError):
@@ -103,24 +99,19 @@ class EncryptedFileSecretStore(FileSerializerMixin, BaseSecretStore):
     """Reads the file on every uncached lookup, so an edit by another process is seen
     once the cache entry expires; management re-encrypts the whole file atomically."""
 
+    config_class = EncryptedFileConfig
+    config: EncryptedFileConfig
+
     def __init__(
         self,
         config: EncryptedFileConfig | Mapping[str, Any] | None = None,
         *,
         clock: Clock | None = None,
     ) -> None:
-        self.options = load_options(EncryptedFileConfig, config, connector=type(self).__name__)
-        super().__init__(
-            BaseSecretStoreConfig(
-                cache_enabled=self.options.cache_enabled,
-                cache_ttl=self.options.cache_ttl,
-                fail_on_missing=self.options.fail_on_missing,
-            ),
-            clock=clock,
-        )
-        self._path = Path(self.options.file_path).expanduser()
-        self._key = _raw_key(self.options.encryption_key) if self.options.encryption_key else None
-        if self._key is None and not self.options.passphrase:
+        super().__init__(config, clock=clock)
+        self._path = Path(self.config.file_path).expanduser()
+        self._key = _raw_key(self.config.encryption_key) if self.config.encryption_key else None
+        if self._key is None and not self.config.passphrase:
             raise ConfigurationError(
                 f"encrypted secrets file {self._path}: set passphrase (for example "
                 "${MODELMESH_ENCRYPTION_PASSPHRASE}) or encryption_key"
@@ -161,12 +152,8 @@ class EncryptedFileSecretStore(FileSerializerMixin, BaseSecretStore):
             self._save(secrets, salt)
         self._cache_invalidate(name)
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(file_path={str(self._path)!r}, "
-            f"cache_enabled={self.options.cache_enabled}, "
-            f"fail_on_missing={self.options.fail_on_missing})"
-        )
+    def _repr_details(self) -> str:
+        return f"file_path={str(self._path)!r}"
 
     # The file
 
@@ -218,7 +205,7 @@ class EncryptedFileSecretStore(FileSerializerMixin, BaseSecretStore):
             header: dict[str, Any] = {"version": FORMAT_VERSION, "cipher": CIPHER, "kdf": KDF_RAW}
             key = self._key
         else:
-            iterations = self.options.kdf_iterations
+            iterations = self.config.kdf_iterations
             if salt is None or (salt, iterations) not in self._derived:
                 salt = os.urandom(SALT_BYTES)
             header = {
@@ -263,7 +250,7 @@ class EncryptedFileSecretStore(FileSerializerMixin, BaseSecretStore):
             kdf = PBKDF2HMAC(
                 algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, iterations=iterations
             )
-            cached = kdf.derive(self.options.passphrase.encode("utf-8"))
+            cached = kdf.derive(self.config.passphrase.encode("utf-8"))
             self._derived = {(salt, iterations): cached}
         return cached
 

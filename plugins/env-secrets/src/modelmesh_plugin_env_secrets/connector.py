@@ -17,8 +17,7 @@ import attrs
 
 from modelmesh.clock import Clock
 from modelmesh.interfaces.secret_store import SecretNotFoundError
-from modelmesh_cdk.base.secret_store import BaseSecretStore, BaseSecretStoreConfig
-from modelmesh_cdk.options import load_options
+from modelmesh_cdk.base.secret_store import BaseSecretStore, SecretStoreConfig
 
 __all__ = ["EnvSecretsConfig", "EnvSecretsSecretStore", "normalise_name"]
 
@@ -29,7 +28,7 @@ def normalise_name(name: str) -> str:
 
 
 @attrs.frozen
-class EnvSecretsConfig(BaseSecretStoreConfig):
+class EnvSecretsConfig(SecretStoreConfig):
     """``prefix`` is put before every name: with ``MODELMESH_``, secret ``X`` is read
     from ``MODELMESH_X``, so ModelMesh's keys stay apart from the rest of the environment."""
 
@@ -44,6 +43,9 @@ class EnvSecretsSecretStore(BaseSecretStore):
     ``list`` names the variables carrying the prefix, without it.
     """
 
+    config_class = EnvSecretsConfig
+    config: EnvSecretsConfig
+
     def __init__(
         self,
         config: EnvSecretsConfig | Mapping[str, Any] | None = None,
@@ -51,18 +53,16 @@ class EnvSecretsSecretStore(BaseSecretStore):
         clock: Clock | None = None,
         environ: MutableMapping[str, str] | None = None,
     ) -> None:
-        options = load_options(EnvSecretsConfig, config, connector=type(self).__name__)
-        super().__init__(options, clock=clock)
-        self.options = options
+        super().__init__(config, clock=clock)
         # Tests pass their own mapping so they never touch the real environment.
         self._environ = os.environ if environ is None else environ
 
     def _variables(self, name: str) -> Iterator[str]:
         """The variables that may hold ``name``, in lookup order."""
-        yield self.options.prefix + name
+        yield self.config.prefix + name
         normalised = normalise_name(name)
         if normalised != name:
-            yield self.options.prefix + normalised
+            yield self.config.prefix + normalised
 
     def _variable(self, name: str) -> str | None:
         """The variable that holds ``name`` now, or None."""
@@ -75,12 +75,12 @@ class EnvSecretsSecretStore(BaseSecretStore):
     def set(self, name: str, value: str) -> None:
         """Replace the variable ``get`` reads, or create the normalised one, so a shell
         started from this process can read it too."""
-        variable = self._variable(name) or self.options.prefix + normalise_name(name)
+        variable = self._variable(name) or self.config.prefix + normalise_name(name)
         self._environ[variable] = value
         self._cache_clear()  # other spellings of the name may be cached too
 
     def list(self) -> list[str]:
-        prefix = self.options.prefix
+        prefix = self.config.prefix
         return sorted(key[len(prefix) :] for key in self._environ if key.startswith(prefix))
 
     def delete(self, name: str) -> None:
@@ -90,9 +90,5 @@ class EnvSecretsSecretStore(BaseSecretStore):
         del self._environ[variable]
         self._cache_clear()  # other spellings of the name may be cached too
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(prefix={self.options.prefix!r}, "
-            f"cache_enabled={self.options.cache_enabled}, "
-            f"fail_on_missing={self.options.fail_on_missing})"
-        )
+    def _repr_details(self) -> str:
+        return f"prefix={self.config.prefix!r}"

@@ -20,15 +20,14 @@ import attrs
 from modelmesh.clock import Clock
 from modelmesh.errors import ConfigurationError
 from modelmesh.interfaces.secret_store import SecretNotFoundError
-from modelmesh_cdk.base.secret_store import BaseSecretStore, BaseSecretStoreConfig
+from modelmesh_cdk.base.secret_store import BaseSecretStore, SecretStoreConfig
 from modelmesh_cdk.mixins.file_serializer import FileSerializerMixin
-from modelmesh_cdk.options import load_options
 
 __all__ = ["JsonSecretsConfig", "JsonSecretsSecretStore"]
 
 
 @attrs.frozen
-class JsonSecretsConfig(BaseSecretStoreConfig):
+class JsonSecretsConfig(SecretStoreConfig):
     file_path: str = attrs.field(kw_only=True)
     json_path: str = ""
 
@@ -42,23 +41,25 @@ class JsonSecretsSecretStore(FileSerializerMixin, BaseSecretStore):
     creates the objects a dotted name needs.
     """
 
+    config_class = JsonSecretsConfig
+    config: JsonSecretsConfig
+
     def __init__(
         self,
         config: JsonSecretsConfig | Mapping[str, Any] | None = None,
         *,
         clock: Clock | None = None,
     ) -> None:
-        options = load_options(JsonSecretsConfig, config, connector=type(self).__name__)
-        super().__init__(options, clock=clock)
-        self.options = options
-        self._path = Path(options.file_path)
-        self._scope_keys = options.json_path.split(".") if options.json_path else []
+        super().__init__(config, clock=clock)
+        self._path = Path(self.config.file_path)
+        json_path = self.config.json_path
+        self._scope_keys = json_path.split(".") if json_path else []
         self._scope(self._document())  # a bad file or scope fails while the configuration loads
 
     def _error(self, problem: str, fix: str) -> ConfigurationError:
         return ConfigurationError(
             f"JSON secrets file {str(self._path)!r} {problem}; {fix}",
-            details={"file_path": str(self._path), "json_path": self.options.json_path},
+            details={"file_path": str(self._path), "json_path": self.config.json_path},
         )
 
     def _document(self) -> Any:
@@ -84,13 +85,13 @@ class JsonSecretsSecretStore(FileSerializerMixin, BaseSecretStore):
             if not isinstance(node, dict) or key not in node:
                 where = ".".join(self._scope_keys[:depth])
                 raise self._error(
-                    f"has no object at {where!r} (json_path {self.options.json_path!r})",
+                    f"has no object at {where!r} (json_path {self.config.json_path!r})",
                     "add it to the file or fix the 'json_path' option",
                 )
             node = node[key]
         if not isinstance(node, dict):
             raise self._error(
-                f"holds a {type(node).__name__} at json_path {self.options.json_path!r}, "
+                f"holds a {type(node).__name__} at json_path {self.config.json_path!r}, "
                 "not an object",
                 "point 'json_path' at an object of secrets",
             )
@@ -165,13 +166,8 @@ class JsonSecretsSecretStore(FileSerializerMixin, BaseSecretStore):
     def _save(self, document: Any) -> None:
         self._atomic_write(self._path, self._serialize(document) + b"\n")
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(file_path={str(self._path)!r}, "
-            f"json_path={self.options.json_path!r}, "
-            f"cache_enabled={self.options.cache_enabled}, "
-            f"fail_on_missing={self.options.fail_on_missing})"
-        )
+    def _repr_details(self) -> str:
+        return f"file_path={str(self._path)!r}, json_path={self.config.json_path!r}"
 
 
 def _leaf_names(node: dict[str, Any], prefix: str = "") -> Iterator[str]:

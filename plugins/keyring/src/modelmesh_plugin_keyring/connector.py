@@ -19,8 +19,7 @@ from keyring.errors import KeyringError, PasswordDeleteError
 from modelmesh.clock import Clock
 from modelmesh.errors import ConfigurationError, ModelMeshError
 from modelmesh.interfaces.secret_store import SecretNotFoundError
-from modelmesh_cdk.base.secret_store import BaseSecretStore, BaseSecretStoreConfig
-from modelmesh_cdk.options import Duration, load_options, parse_duration
+from modelmesh_cdk.base.secret_store import BaseSecretStore, SecretStoreConfig
 
 __all__ = ["INDEX_ENTRY", "KeyringConfig", "KeyringSecretStore", "KeyringStoreError"]
 
@@ -31,13 +30,10 @@ T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
-class KeyringConfig:
+class KeyringConfig(SecretStoreConfig):
     """The keyring service the secrets live under."""
 
     service_name: str = "modelmesh"
-    cache_enabled: bool = True
-    cache_ttl: Duration = attrs.field(default=300.0, converter=parse_duration)
-    fail_on_missing: bool = True
 
 
 class KeyringStoreError(ModelMeshError):
@@ -48,24 +44,19 @@ class KeyringSecretStore(BaseSecretStore):
     """Asks the keyring backend the ``keyring`` library selects (macOS Keychain, Windows
     Credential Locker, Secret Service, or the one set with ``keyring.set_keyring``)."""
 
+    config_class = KeyringConfig
+    config: KeyringConfig
+
     def __init__(
         self,
         config: KeyringConfig | Mapping[str, Any] | None = None,
         *,
         clock: Clock | None = None,
     ) -> None:
-        self.options = load_options(KeyringConfig, config, connector=type(self).__name__)
-        if not self.options.service_name:
+        super().__init__(config, clock=clock)
+        if not self.config.service_name:
             raise ConfigurationError("service_name must not be empty (default: modelmesh)")
-        super().__init__(
-            BaseSecretStoreConfig(
-                cache_enabled=self.options.cache_enabled,
-                cache_ttl=self.options.cache_ttl,
-                fail_on_missing=self.options.fail_on_missing,
-            ),
-            clock=clock,
-        )
-        self._service = self.options.service_name
+        self._service = self.config.service_name
         self._lock = threading.Lock()
 
     def _resolve(self, name: str) -> str | None:
@@ -104,12 +95,8 @@ class KeyringSecretStore(BaseSecretStore):
                 self._write_index([n for n in names if n != name])
         self._cache_invalidate(name)
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(service_name={self._service!r}, "
-            f"cache_enabled={self.options.cache_enabled}, "
-            f"fail_on_missing={self.options.fail_on_missing})"
-        )
+    def _repr_details(self) -> str:
+        return f"service_name={self._service!r}"
 
     def _index(self) -> list[str]:
         raw = self._call(
