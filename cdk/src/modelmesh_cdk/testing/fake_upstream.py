@@ -1,4 +1,4 @@
-"""A real OpenAI-compatible HTTP/1.1 server on 127.0.0.1 that misbehaves on request.
+"""A real HTTP/1.1 server on 127.0.0.1 that answers like a provider and misbehaves on request.
 
 Connector tests need an upstream that answers like OpenAI and then fails in exactly
 the ways real providers fail: statuses with Retry-After, slow headers, slow first
@@ -6,6 +6,10 @@ tokens, streams cut or stalled mid-way, malformed frames, reset connections. Moc
 the HTTP client cannot show how a connector behaves on a real socket, so this server
 speaks HTTP on loopback from its own thread and event loop, and is kept minimal so a
 benchmark never measures it instead of the client.
+
+What the answers look like on the wire is a ``Dialect``: OpenAI's is the default, and a
+connector for another API (Anthropic, Gemini, ...) passes its own, so the scripted failures
+work for every wire format through the same server code.
 
     with FakeUpstream() as up:
         up.script(error(429, retry_after=2), ok("hi"))
@@ -22,15 +26,17 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import re
 import socket
 import struct
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import attrs
 
@@ -49,11 +55,14 @@ class RecordedRequest:
 
     method: str
     path: str
+    """The path without its query string."""
     headers: dict[str, str]
     body: Any
     """The parsed JSON body, or the raw bytes when the body is not JSON."""
     arrived_at: float
     """``time.monotonic()`` when the whole request had arrived."""
+    query: str = ""
+    """The raw query string after ``?`` (empty when there was none)."""
 
 
 # Behaviours: what the server does with one request.
@@ -123,10 +132,11 @@ def error(
     retry_after: float | str | None = None,
     headers: Mapping[str, str] | None = None,
     delay: float = 0.0,
+    code: str | None = None,
 ) -> Error:
-    """An OpenAI error body with ``status``; ``retry_after`` (seconds or an HTTP date)
-    becomes a Retry-After header."""
-    return Error(status, message, retry_after, headers, delay)
+    """An error body in the dialect's shape with ``status``; ``retry_after`` (seconds or an
+    HTTP date) becomes a Retry-After header; ``code`` is the machine-readable error code."""
+    return Error(status, message, retry_after, headers, delay, code)
 
 
 def stream(
@@ -141,12 +151,14 @@ def stream(
     headers: Mapping[str, str] | None = None,
     delay: float = 0.0,
 ) -> Stream:
-    """An SSE answer with one frame per chunk, then a finish frame with usage, then [DONE].
+    """An SSE answer with one frame per chunk, then a finish frame with usage, then the
+        dialect's terminal frames (OpenAI: [DONE]).
 
-    Frames count from 0 with the first chunk; the finish frame is frame ``len(chunks)``.
-    ``cut_after=N`` closes the connection after N frames, ``stall_after=N`` stops
-    sending after N frames until the server stops, ``malformed_at=N`` sends invalid
-    JSON as frame N, ``done=False`` leaves out [DONE].
+        Frames count from 0 with the first chunk; the finish frame is frame ``len(chunks)``.
+        ``cut_after=N`` closes the connection after N frames, ``stall_after=N`` stops
+        sending after N frames until the server stops, ``malformed_at=N`` sends invalid
+        JSON as frame N, ``done=False`` leaves out the terminal frames. A dialect may frame a
+    chunk differently, but frame N is always the one carrying chunk N.
     """
     return Stream(
         tuple(chunks),
@@ -171,63 +183,43 @@ def stall() -> Stall:
     return Stall()
 
 
+CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded"
+CONTENT_FILTERED = "content_filter"
+
+
 def context_length_exceeded() -> Error:
-    """The 400 OpenAI sends when the prompt does not fit the model."""
-    return Error(
-        400,
-        "This model's maximum context length is 8192 tokens. "
-        "However, your messages resulted in 9000 tokens.",
-        code="context_length_exceeded",
-    )
+    """The 400 a provider sends when the prompt does not fit the model; the dialect words
+    it (``Dialect.error_body`` sees ``code == CONTEXT_LENGTH_EXCEEDED``)."""
+    return Error(400, code=CONTEXT_LENGTH_EXCEEDED)
 
 
 def content_filtered() -> Error:
-    """The 400 OpenAI sends when the prompt trips its content filter."""
-    return Error(
-        400,
-        "The response was filtered due to the prompt triggering the content management policy.",
-        code="content_filter",
-    )
+    """The 400 a provider sends when the prompt trips its content filter; the dialect words
+    it (``Dialect.error_body`` sees ``code == CONTENT_FILTERED``)."""
+    return Error(400, code=CONTENT_FILTERED)
 
 
-_ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    429: "rate_limit_error",
-}
-
-
-def _phrase(status: int) -> str:
+def error_phrase(status: int) -> str:
+    """The HTTP reason phrase of ``status``, for default error messages."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
 
 
-def _error_body(status: int, message: str | None, code: str | None) -> dict[str, Any]:
-    return {
-        "error": {
-            "message": message or f"Fake upstream error: {status} {_phrase(status)}",
-            "type": _ERROR_TYPES.get(status, "server_error" if status >= 500 else "api_error"),
-            "param": None,
-            "code": code,
-        }
-    }
-
-
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
     """Split into chunks that join back to ``text`` (each word keeps its leading space)."""
     parts = text.split(" ")
     return [parts[0], *(" " + p for p in parts[1:])] if text else []
 
 
-def _count_tokens(text: str) -> int:
+def count_tokens(text: str) -> int:
+    """The fake upstream's token count: whitespace-separated words."""
     return len(text.split())
 
 
-def _prompt_text(body: Any) -> str:
+def prompt_text(body: Any) -> str:
+    """The text of every string ``content`` in ``body["messages"]``, for usage counts."""
     if not isinstance(body, dict):
         return ""
     texts = []
@@ -244,10 +236,270 @@ def _embedding(text: str) -> list[float]:
     return [round(b / 127.5 - 1.0, 6) for b in digest[:EMBEDDING_DIMENSIONS]]
 
 
+# Dialects: how one API puts the behaviours on the wire.
+
+
+def _route_regex(pattern: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", pattern)
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+?)" for i, part in enumerate(parts)
+    )
+    return re.compile(regex + "$")
+
+
+@attrs.frozen
+class Route:
+    """One (method, path pattern) a dialect serves, named for its renderers.
+
+    ``{name}`` in the pattern matches one path segment (or the part of it before a
+    literal such as ``:generateContent``) and lands in ``DialectRequest.params``.
+    """
+
+    method: str
+    pattern: str
+    name: str
+    _regex: re.Pattern[str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_regex", _route_regex(self.pattern))
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters when ``method path`` is this route, else None."""
+        if method != self.method:
+            return None
+        found = self._regex.match(path)
+        return found.groupdict() if found else None
+
+
+@attrs.frozen
+class DialectRequest:
+    """A request as a dialect sees it while rendering the answer."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: Any
+    route: str
+    """The matched ``Route.name``."""
+    params: Mapping[str, str]
+    """Path parameters of the matched route."""
+    number: int
+    """The request's sequence number on this server, for ids like ``chatcmpl-fake-3``."""
+    models: tuple[str, ...]
+    """The server's configured models."""
+
+    @property
+    def model(self) -> str:
+        """The model the request names (path parameter, then body), else the first one."""
+        if isinstance(self.params.get("model"), str):
+            return self.params["model"]
+        requested = self.body.get("model") if isinstance(self.body, dict) else None
+        return requested if isinstance(requested, str) else self.models[0]
+
+
+@attrs.frozen
+class Frame:
+    """One Server-Sent Event: its ``data`` text and, for formats that name events, ``event``."""
+
+    data: str
+    event: str | None = None
+
+    def encode(self) -> bytes:
+        lines = [] if self.event is None else [f"event: {self.event}"]
+        lines.extend(f"data: {line}" for line in self.data.split("\n"))
+        return ("\n".join(lines) + "\n\n").encode()
+
+
+class Dialect(ABC):
+    """The wire format of one API: its routes and how each behaviour looks on them.
+
+    The server owns everything about timing and failure (delay, first_token_delay, gap,
+    cut_after, stall_after, reset, stall, headers); a dialect only renders bodies and frames.
+    ``ok()`` usage overrides are given with OpenAI's key names (``prompt_tokens``,
+    ``completion_tokens``); a dialect maps them to its own.
+    """
+
+    routes: ClassVar[tuple[Route, ...]]
+    """What the dialect serves; any other request gets ``error_body(404, ...)``."""
+
+    @abstractmethod
+    def wants_stream(self, request: DialectRequest) -> bool:
+        """Whether an ``ok()`` for this request is answered as an event stream."""
+
+    @abstractmethod
+    def render_ok(self, behaviour: Ok, request: DialectRequest) -> Any:
+        """The JSON body of a successful, non-streamed answer on ``request.route``."""
+
+    @abstractmethod
+    def error_body(self, behaviour: Error) -> Any:
+        """The JSON body for an error status, including the
+        ``CONTEXT_LENGTH_EXCEEDED`` and ``CONTENT_FILTERED`` codes."""
+
+    @abstractmethod
+    def stream_frames(self, behaviour: Stream, request: DialectRequest) -> list[Frame]:
+        """Every frame before the terminal ones: frame N carries chunk N, and frame
+        ``len(chunks)`` finishes the answer (finish reason, usage)."""
+
+    def stream_end(self, request: DialectRequest) -> list[Frame]:
+        """The terminal frames ``done=True`` adds (none by default)."""
+        return []
+
+    def malformed(self, frame: Frame) -> Frame:
+        """``frame`` with a body no JSON parser accepts, for ``malformed_at``."""
+        return attrs.evolve(frame, data="{not json")
+
+    def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+        """The route name and path parameters for a request, or None for a 404."""
+        for route in self.routes:
+            params = route.match(method, path)
+            if params is not None:
+                return route.name, params
+        return None
+
+
+_OPENAI_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+}
+
+_OPENAI_CODE_MESSAGES = {
+    CONTEXT_LENGTH_EXCEEDED: "This model's maximum context length is 8192 tokens. "
+    "However, your messages resulted in 9000 tokens.",
+    CONTENT_FILTERED: "The response was filtered due to the prompt triggering the "
+    "content management policy.",
+}
+
+
+class OpenAIDialect(Dialect):
+    """OpenAI's API: chat completions (JSON, or SSE ending in ``[DONE]`` when the body
+    has ``"stream": true``), embeddings and the model list."""
+
+    routes = (
+        Route("POST", CHAT_PATH, "chat"),
+        Route("POST", EMBEDDINGS_PATH, "embeddings"),
+        Route("GET", MODELS_PATH, "models"),
+    )
+
+    def wants_stream(self, request: DialectRequest) -> bool:
+        return (
+            request.route == "chat"
+            and isinstance(request.body, dict)
+            and bool(request.body.get("stream"))
+        )
+
+    def render_ok(self, behaviour: Ok, request: DialectRequest) -> Any:
+        if request.route == "chat":
+            return self._chat(behaviour, request)
+        if request.route == "embeddings":
+            return self._embeddings(behaviour, request)
+        return {
+            "object": "list",
+            "data": [
+                {"id": m, "object": "model", "created": 0, "owned_by": "fake-upstream"}
+                for m in request.models
+            ],
+        }
+
+    def error_body(self, behaviour: Error) -> Any:
+        status = behaviour.status
+        message = behaviour.message or _OPENAI_CODE_MESSAGES.get(behaviour.code or "")
+        return {
+            "error": {
+                "message": message or f"Fake upstream error: {status} {error_phrase(status)}",
+                "type": _OPENAI_ERROR_TYPES.get(
+                    status, "server_error" if status >= 500 else "api_error"
+                ),
+                "param": None,
+                "code": behaviour.code,
+            }
+        }
+
+    def stream_frames(self, behaviour: Stream, request: DialectRequest) -> list[Frame]:
+        base = {
+            "id": f"chatcmpl-fake-{request.number}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": request.model,
+        }
+        frames = []
+        for i, chunk in enumerate(behaviour.chunks):
+            delta = {"role": "assistant", "content": chunk} if i == 0 else {"content": chunk}
+            frames.append(
+                {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+            )
+        completion = count_tokens("".join(behaviour.chunks))
+        frames.append(
+            {
+                **base,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                "usage": _usage(
+                    behaviour.usage, count_tokens(prompt_text(request.body)), completion
+                ),
+            }
+        )
+        return [Frame(json.dumps(frame)) for frame in frames]
+
+    def stream_end(self, request: DialectRequest) -> list[Frame]:
+        return [Frame("[DONE]")]
+
+    def _chat(self, behaviour: Ok, request: DialectRequest) -> dict[str, Any]:
+        return {
+            "id": f"chatcmpl-fake-{request.number}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": behaviour.content},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": _usage(
+                behaviour.usage,
+                count_tokens(prompt_text(request.body)),
+                count_tokens(behaviour.content),
+            ),
+        }
+
+    def _embeddings(self, behaviour: Ok, request: DialectRequest) -> dict[str, Any]:
+        body = request.body
+        raw = body.get("input", "") if isinstance(body, dict) else ""
+        inputs = [raw] if isinstance(raw, str) else [str(item) for item in raw]
+        tokens = sum(count_tokens(text) for text in inputs)
+        usage = _usage(behaviour.usage, tokens, 0)
+        usage.pop("completion_tokens", None)
+        return {
+            "object": "list",
+            "data": [
+                {"object": "embedding", "index": i, "embedding": _embedding(text)}
+                for i, text in enumerate(inputs)
+            ],
+            "model": request.model,
+            "usage": usage,
+        }
+
+
+def _usage(override: Mapping[str, int] | None, prompt: int, completion: int) -> Any:
+    if override is not None:
+        return dict(override)
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
 @attrs.frozen
 class _Request:
     method: str
     path: str
+    query: str
     version: str
     headers: dict[str, str]
     body: Any
@@ -277,7 +529,8 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
         body = await _read_chunked(reader)
     else:
         body = await reader.readexactly(int(headers.get("content-length") or 0))
-    return _Request(method, target.split("?", 1)[0], version, headers, _parse_body(body))
+    path, _, query = target.partition("?")
+    return _Request(method, path, query, version, headers, _parse_body(body))
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
@@ -308,18 +561,18 @@ def _parse_body(raw: bytes) -> Any:
 
 
 def _head(status: int, headers: Mapping[str, str]) -> bytes:
-    lines = [f"HTTP/1.1 {status} {_phrase(status)}"]
+    lines = [f"HTTP/1.1 {status} {error_phrase(status)}"]
     lines.extend(f"{k}: {v}" for k, v in headers.items())
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-def _sse_frame(payload: str) -> bytes:
-    data = f"data: {payload}\n\n".encode()
+def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
 class FakeUpstream:
-    """An OpenAI-compatible server on 127.0.0.1 whose next answers can be scripted.
+    """A server on 127.0.0.1 speaking ``dialect`` (OpenAI's by default) whose next
+    answers can be scripted.
 
     ``start()`` returns once the server listens; ``stop()`` closes every connection,
     stalled ones included, and joins the server thread. ``script``, ``requests`` and
@@ -327,9 +580,15 @@ class FakeUpstream:
     """
 
     def __init__(
-        self, *, models: Sequence[str] = ("fake-model",), host: str = "127.0.0.1", port: int = 0
+        self,
+        *,
+        models: Sequence[str] = ("fake-model",),
+        dialect: Dialect | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.models = tuple(models)
+        self.dialect = dialect if dialect is not None else OpenAIDialect()
         self._host = host
         self._port = port
         self._lock = threading.Lock()
@@ -486,6 +745,7 @@ class FakeUpstream:
             request.headers,
             request.body,
             time.monotonic(),
+            request.query,
         )
         with self._lock:
             self._requests.append(recorded)
@@ -516,37 +776,35 @@ class FakeUpstream:
             return False
         if behaviour.delay:
             await asyncio.sleep(behaviour.delay)
-        body = request.body
         if isinstance(behaviour, Error):
             return await self._send_error(behaviour, writer)
+        matched = self.dialect.match(request.method, request.path)
+        if matched is None:
+            return await self._send_error(
+                Error(404, f"Unknown route {request.method} {request.path}"), writer
+            )
+        view = DialectRequest(
+            request.method,
+            request.path,
+            request.query,
+            request.headers,
+            request.body,
+            matched[0],
+            matched[1],
+            self._counter,
+            self.models,
+        )
         if isinstance(behaviour, Stream):
-            return await self._send_stream(behaviour, body, reader, writer)
-        if request.path == CHAT_PATH and isinstance(body, dict) and body.get("stream"):
+            return await self._send_stream(behaviour, view, reader, writer)
+        if self.dialect.wants_stream(view):
             return await self._send_stream(
-                Stream(tuple(_words(behaviour.content)), usage=behaviour.usage),
-                body,
+                Stream(tuple(words(behaviour.content)), usage=behaviour.usage),
+                view,
                 reader,
                 writer,
                 extra_headers=behaviour.headers,
             )
-        route = (request.method, request.path)
-        if route == ("POST", CHAT_PATH):
-            payload = self._chat(behaviour, body)
-        elif route == ("POST", EMBEDDINGS_PATH):
-            payload = self._embeddings(behaviour, body)
-        elif route == ("GET", MODELS_PATH):
-            payload = {
-                "object": "list",
-                "data": [
-                    {"id": m, "object": "model", "created": 0, "owned_by": "fake-upstream"}
-                    for m in self.models
-                ],
-            }
-        else:
-            return await self._send_error(
-                Error(404, f"Unknown route {request.method} {request.path}"), writer
-            )
-        self._send_json(writer, 200, payload, behaviour.headers)
+        self._send_json(writer, 200, self.dialect.render_ok(behaviour, view), behaviour.headers)
         return True
 
     def _send_json(
@@ -569,69 +827,14 @@ class FakeUpstream:
         headers = dict(behaviour.headers or {})
         if behaviour.retry_after is not None:
             headers["retry-after"] = str(behaviour.retry_after)
-        self._send_json(
-            writer,
-            behaviour.status,
-            _error_body(behaviour.status, behaviour.message, behaviour.code),
-            headers,
-        )
+        self._send_json(writer, behaviour.status, self.dialect.error_body(behaviour), headers)
         await writer.drain()
         return True
-
-    def _model(self, body: Any) -> str:
-        requested = body.get("model") if isinstance(body, dict) else None
-        return requested if isinstance(requested, str) else self.models[0]
-
-    def _usage(self, override: Mapping[str, int] | None, prompt: int, completion: int) -> Any:
-        if override is not None:
-            return dict(override)
-        return {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-        }
-
-    def _chat(self, behaviour: Ok, body: Any) -> dict[str, Any]:
-        return {
-            "id": f"chatcmpl-fake-{self._counter}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": self._model(body),
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": behaviour.content},
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": self._usage(
-                behaviour.usage,
-                _count_tokens(_prompt_text(body)),
-                _count_tokens(behaviour.content),
-            ),
-        }
-
-    def _embeddings(self, behaviour: Ok, body: Any) -> dict[str, Any]:
-        raw = body.get("input", "") if isinstance(body, dict) else ""
-        inputs = [raw] if isinstance(raw, str) else [str(item) for item in raw]
-        tokens = sum(_count_tokens(text) for text in inputs)
-        usage = self._usage(behaviour.usage, tokens, 0)
-        usage.pop("completion_tokens", None)
-        return {
-            "object": "list",
-            "data": [
-                {"object": "embedding", "index": i, "embedding": _embedding(text)}
-                for i, text in enumerate(inputs)
-            ],
-            "model": self._model(body),
-            "usage": usage,
-        }
 
     async def _send_stream(
         self,
         behaviour: Stream,
-        body: Any,
+        request: DialectRequest,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         extra_headers: Mapping[str, str] | None = None,
@@ -648,7 +851,7 @@ class FakeUpstream:
         await writer.drain()
         if behaviour.first_token_delay:
             await asyncio.sleep(behaviour.first_token_delay)
-        frames = self._stream_frames(behaviour, body)
+        frames = self.dialect.stream_frames(behaviour, request)
         for index, frame in enumerate(frames):
             if index == behaviour.cut_after:
                 writer.close()
@@ -658,7 +861,9 @@ class FakeUpstream:
                 return False
             if index and behaviour.gap:
                 await asyncio.sleep(behaviour.gap)
-            writer.write(_sse_frame("{not json" if index == behaviour.malformed_at else frame))
+            if index == behaviour.malformed_at:
+                frame = self.dialect.malformed(frame)
+            writer.write(_chunk(frame.encode()))
             await writer.drain()
         if behaviour.cut_after is not None and behaviour.cut_after >= len(frames):
             writer.close()
@@ -667,35 +872,11 @@ class FakeUpstream:
             await _hold(reader)
             return False
         if behaviour.done:
-            writer.write(_sse_frame("[DONE]"))
+            for frame in self.dialect.stream_end(request):
+                writer.write(_chunk(frame.encode()))
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
-
-    def _stream_frames(self, behaviour: Stream, body: Any) -> list[str]:
-        base = {
-            "id": f"chatcmpl-fake-{self._counter}",
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": self._model(body),
-        }
-        frames = []
-        for i, chunk in enumerate(behaviour.chunks):
-            delta = {"role": "assistant", "content": chunk} if i == 0 else {"content": chunk}
-            frames.append(
-                {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
-            )
-        completion = _count_tokens("".join(behaviour.chunks))
-        frames.append(
-            {
-                **base,
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-                "usage": self._usage(
-                    behaviour.usage, _count_tokens(_prompt_text(body)), completion
-                ),
-            }
-        )
-        return [json.dumps(frame) for frame in frames]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
