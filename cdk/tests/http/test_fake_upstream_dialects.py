@@ -49,6 +49,9 @@ class EchoDialect(Dialect):
         frames = [Frame(json.dumps({"t": c}), event="delta") for c in behaviour.chunks]
         return [*frames, Frame(json.dumps({"stop": True}), event="finish")]
 
+    def stream_start(self, behaviour: Stream, request: DialectRequest) -> list[Frame]:
+        return [Frame("{}", event="start")]
+
     def stream_end(self, request: DialectRequest) -> list[Frame]:
         return [Frame("{}", event="end")]
 
@@ -94,6 +97,7 @@ def test_context_length_is_worded_by_the_dialect(client, upstream):
 def test_stream_frames_carry_event_names_and_the_terminal_frame(client, upstream):
     upstream.script(stream())
     assert events(client) == [
+        ("start", "{}"),
         ("delta", '{"t": "Hello"}'),
         ("delta", '{"t": " world"}'),
         ("finish", '{"stop": true}'),
@@ -103,12 +107,12 @@ def test_stream_frames_carry_event_names_and_the_terminal_frame(client, upstream
 
 def test_done_false_leaves_out_the_terminal_frame(client, upstream):
     upstream.script(stream(done=False))
-    assert [event for event, _ in events(client)] == ["delta", "delta", "finish"]
+    assert [event for event, _ in events(client)] == ["start", "delta", "delta", "finish"]
 
 
 def test_malformed_frame_keeps_its_event_name(client, upstream):
     upstream.script(stream(malformed_at=1))
-    assert events(client)[1] == ("delta", "{not json")
+    assert events(client)[2] == ("delta", "{not json")
 
 
 def test_cut_after_applies_to_dialect_frames(client, upstream):

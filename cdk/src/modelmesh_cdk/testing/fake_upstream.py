@@ -338,8 +338,13 @@ class Dialect(ABC):
 
     @abstractmethod
     def stream_frames(self, behaviour: Stream, request: DialectRequest) -> list[Frame]:
-        """Every frame before the terminal ones: frame N carries chunk N, and frame
-        ``len(chunks)`` finishes the answer (finish reason, usage)."""
+        """Every counted frame: frame N carries chunk N, and frames from ``len(chunks)``
+        on finish the answer (finish reason, usage)."""
+
+    def stream_start(self, behaviour: Stream, request: DialectRequest) -> list[Frame]:
+        """Opening frames sent after ``first_token_delay`` and before frame 0, outside
+        the frame count (Anthropic: message_start); none by default."""
+        return []
 
     def stream_end(self, request: DialectRequest) -> list[Frame]:
         """The terminal frames ``done=True`` adds (none by default)."""
@@ -851,6 +856,8 @@ class FakeUpstream:
         await writer.drain()
         if behaviour.first_token_delay:
             await asyncio.sleep(behaviour.first_token_delay)
+        for frame in self.dialect.stream_start(behaviour, request):
+            writer.write(_chunk(frame.encode()))
         frames = self.dialect.stream_frames(behaviour, request)
         for index, frame in enumerate(frames):
             if index == behaviour.cut_after:
