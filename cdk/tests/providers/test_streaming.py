@@ -69,8 +69,55 @@ async def test_malformed_frame_raises(provider, upstream, question):
 
 async def test_stream_without_done_raises(provider, upstream, question):
     upstream.script(stream(("a", "b"), done=False))
-    with pytest.raises(StreamInterruptedError, match=r"\[DONE\]"):
+    with pytest.raises(StreamInterruptedError, match="without its end marker"):
         await collect(provider, question())
+
+
+class _NoEndFrame(OpenAICompatibleProvider):
+    """An upstream whose streams simply end after the finishing chunk."""
+
+    stream_ends_on_finish = True
+
+
+class _EndsOnFirstFrame(OpenAICompatibleProvider):
+    def _is_stream_end(self, data: str) -> bool:
+        return True
+
+
+def open_provider(cls, upstream):
+    return cls({"base_url": upstream.url, "api_key": "sk-test"})
+
+
+async def test_a_stream_without_end_frame_completes_after_a_finish_reason(upstream, question):
+    provider = open_provider(_NoEndFrame, upstream)
+    upstream.script(stream(("a", "b"), done=False))
+    try:
+        chunks = await collect(provider, question())
+    finally:
+        await provider.close()
+    assert chunks[-1].finish_reason == "stop"
+
+
+async def test_a_stream_without_end_frame_cut_before_its_finish_reason_is_interrupted(
+    upstream, question
+):
+    provider = open_provider(_NoEndFrame, upstream)
+    upstream.script(stream(("a", "b"), done=False, cut_after=2))
+    try:
+        with pytest.raises(StreamInterruptedError):
+            await collect(provider, question())
+    finally:
+        await provider.close()
+
+
+async def test_the_end_frame_is_whatever_the_provider_says_it_is(upstream, question):
+    provider = open_provider(_EndsOnFirstFrame, upstream)
+    upstream.script(stream(("a", "b")))
+    try:
+        chunks = await collect(provider, question())
+    finally:
+        await provider.close()
+    assert chunks == []
 
 
 async def test_stream_interruption_is_retryable(provider, upstream, question):

@@ -172,7 +172,7 @@ def test_a_stream_ending_without_finish_reason_is_interrupted(
     gemini_upstream.script(fake.stream(("Hello", " there"), done=False))
     error = failure(gemini_upstream.url, collect)
     assert isinstance(error, StreamInterruptedError)
-    assert "finishReason" in error.message
+    assert "finish reason" in error.message
 
 
 def test_the_finishing_chunk_carries_finish_reason_and_usage(

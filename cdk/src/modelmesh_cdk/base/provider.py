@@ -53,7 +53,7 @@ from modelmesh.interfaces.provider import (
     RateLimitStatus,
     TokenUsage,
 )
-from modelmesh.redaction import redact_url
+from modelmesh.redaction import redact_text, redact_url
 from modelmesh_cdk.base.error_classification import (
     DEFAULT_NON_RETRYABLE_CODES,
     DEFAULT_RETRYABLE_CODES,
@@ -176,6 +176,9 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
     """
 
     config_class: ClassVar[type[BaseProviderConfig]] = BaseProviderConfig
+    stream_ends_on_finish: ClassVar[bool] = False
+    """True for upstreams whose streams have no end frame: a stream is then complete
+    when the response ends after a chunk carried a finish reason."""
 
     def __init__(
         self,
@@ -283,7 +286,8 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         try:
             async for chunk in chunks:
                 started = True
-                yield chunk
+                # A chunk that names no model (some upstreams omit it) is the requested one.
+                yield chunk if chunk.model else attrs.evolve(chunk, model=request.model)
         except Exception as exc:
             error = self._as_provider_error(exc, request.model)
             if started and not isinstance(error, StreamInterruptedError):
@@ -314,21 +318,37 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         return response.json()
 
     async def _stream_chunks(self, path: str, body: Any) -> AsyncIterator[CompletionChunk]:
+        """Chunks as frames arrive, until the end frame (``_is_stream_end``) or, for
+        upstreams that send none (``stream_ends_on_finish``), until the response ends
+        after a chunk carried a finish reason. Anything else is an interrupted stream."""
         self._request_count += 1
+        finished = False
         async with self._http_open_stream("POST", path, **self._body_arguments(body)) as response:
             self._remember_rate_limits(response.headers)
             try:
                 async for data in iter_sse_data(response):
-                    if data.strip() == _DONE:
+                    if self._is_stream_end(data):
                         return
                     chunk = self._parse_sse_chunk(data)
-                    if chunk is not None:
-                        yield chunk
+                    if chunk is None:
+                        continue
+                    finished = finished or any(c.finish_reason for c in chunk.choices)
+                    yield chunk
             except (httpx.TransportError, httpx.StreamError) as exc:
                 if is_timeout(exc):
                     raise
-                raise StreamInterruptedError(f"stream was cut: {exc}") from exc
-        raise StreamInterruptedError("stream ended without its [DONE] marker")
+                raise StreamInterruptedError(f"stream was cut: {redact_text(str(exc))}") from exc
+        if self.stream_ends_on_finish and finished:
+            return
+        raise StreamInterruptedError(
+            "stream ended before any chunk carried a finish reason"
+            if self.stream_ends_on_finish
+            else "stream ended without its end marker"
+        )
+
+    def _is_stream_end(self, data: str) -> bool:
+        """True for the frame that ends a stream: OpenAI's ``[DONE]``."""
+        return data.strip() == _DONE
 
     # --- catalogue ---------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -35,10 +35,7 @@ from modelmesh.interfaces.provider import (
     EmbeddingResponse,
     ModelInfo,
 )
-from modelmesh.redaction import redact_text, redact_url
-from modelmesh_cdk.base.error_classification import is_timeout
 from modelmesh_cdk.base.http_api import HttpApiProvider, HttpApiProviderConfig
-from modelmesh_cdk.mixins.http_client import iter_sse_data
 from modelmesh_cdk.options import load_options
 from modelmesh_plugin_gemini import translate
 
@@ -75,6 +72,8 @@ class GeminiProvider(HttpApiProvider):
     """Chat, streaming, embeddings and model listing on the Gemini API."""
 
     config_class: ClassVar[type[GeminiConfig]] = GeminiConfig
+    # Gemini streams end with the response, not an end frame: a finishReason completes them.
+    stream_ends_on_finish: ClassVar[bool] = True
     config: GeminiConfig
 
     def __init__(
@@ -136,33 +135,6 @@ class GeminiProvider(HttpApiProvider):
         return translate.chunk_from_gemini(payload, "")
 
     # --- streaming ---------------------------------------------------------------------
-
-    async def _stream_chunks(self, path: str, body: Any) -> AsyncIterator[CompletionChunk]:
-        """Gemini sends no ``[DONE]``: the stream is complete when the response ends
-        after a candidate carried a finishReason, and interrupted otherwise."""
-        self._request_count += 1
-        model = path.split("/models/", 1)[-1].split(":", 1)[0]
-        finished = False
-        async with self._http_open_stream("POST", path, **self._body_arguments(body)) as response:
-            self._remember_rate_limits(response.headers)
-            try:
-                async for data in iter_sse_data(response):
-                    chunk = self._parse_sse_chunk(data)
-                    if chunk is None:
-                        continue
-                    if not chunk.model:
-                        chunk = attrs.evolve(chunk, model=model)
-                    finished = finished or any(c.finish_reason for c in chunk.choices)
-                    yield chunk
-            except (httpx.TransportError, httpx.StreamError) as exc:
-                if is_timeout(exc):
-                    raise
-                raise StreamInterruptedError(f"stream was cut: {redact_text(str(exc))}") from exc
-        if not finished:
-            raise StreamInterruptedError(
-                f"stream from {redact_url(str(response.url))} ended before any candidate "
-                "carried a finishReason"
-            )
 
     # --- embeddings and models -------------------------------------------------------------
 
