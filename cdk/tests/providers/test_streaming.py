@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import attrs
 import pytest
 
 from modelmesh.errors import (
@@ -84,6 +85,20 @@ class _EndsOnFirstFrame(OpenAICompatibleProvider):
         return True
 
 
+class _CountsItsFrames(OpenAICompatibleProvider):
+    """A format whose parser carries state from frame to frame."""
+
+    def _stream_parser(self):
+        seen = []
+
+        def parse(data: str):
+            chunk = self._parse_sse_chunk(data)
+            seen.append(data)
+            return attrs.evolve(chunk, id=str(len(seen)))
+
+        return parse
+
+
 def open_provider(cls, upstream):
     return cls({"base_url": upstream.url, "api_key": "sk-test"})
 
@@ -118,6 +133,17 @@ async def test_the_end_frame_is_whatever_the_provider_says_it_is(upstream, quest
     finally:
         await provider.close()
     assert chunks == []
+
+
+async def test_each_stream_gets_a_fresh_parser(upstream, question):
+    provider = open_provider(_CountsItsFrames, upstream)
+    upstream.script(stream(("a", "b")), stream(("a", "b")))
+    try:
+        first = await collect(provider, question())
+        second = await collect(provider, question())
+    finally:
+        await provider.close()
+    assert [c.id for c in second] == [c.id for c in first] == ["1", "2", "3"]
 
 
 async def test_stream_interruption_is_retryable(provider, upstream, question):

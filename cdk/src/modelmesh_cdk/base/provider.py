@@ -16,7 +16,7 @@ how a response is read, which headers are sent) instead of rewriting ``complete`
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -323,13 +323,14 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         after a chunk carried a finish reason. Anything else is an interrupted stream."""
         self._request_count += 1
         finished = False
+        parse = self._stream_parser()
         async with self._http_open_stream("POST", path, **self._body_arguments(body)) as response:
             self._remember_rate_limits(response.headers)
             try:
                 async for data in iter_sse_data(response):
                     if self._is_stream_end(data):
                         return
-                    chunk = self._parse_sse_chunk(data)
+                    chunk = parse(data)
                     if chunk is None:
                         continue
                     finished = finished or any(c.finish_reason for c in chunk.choices)
@@ -345,6 +346,13 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
             if self.stream_ends_on_finish
             else "stream ended without its end marker"
         )
+
+    def _stream_parser(self) -> Callable[[str], CompletionChunk | None]:
+        """What reads one stream's frames, asked once per stream: ``_parse_sse_chunk``
+        unless the format spreads state over frames (Anthropic numbers tool calls by
+        block and sends usage in two events), when a fresh parser per stream keeps
+        concurrent streams apart."""
+        return self._parse_sse_chunk
 
     def _is_stream_end(self, data: str) -> bool:
         """True for the frame that ends a stream: OpenAI's ``[DONE]``."""
