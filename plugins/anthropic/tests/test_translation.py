@@ -264,7 +264,7 @@ def feed(reader: StreamReader, *events: dict[str, Any]) -> list[Any]:
 
 
 def test_tool_use_stream_events_become_tool_call_deltas():
-    reader = StreamReader(MODEL)
+    reader = StreamReader()
     chunks = feed(
         reader,
         {"type": "message_start", "message": {"id": "msg_1", "usage": {"input_tokens": 5}}},
@@ -300,7 +300,7 @@ def test_tool_use_stream_events_become_tool_call_deltas():
 
 
 def test_text_deltas_become_content_deltas():
-    reader = StreamReader(MODEL)
+    reader = StreamReader()
     chunks = feed(
         reader,
         {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
@@ -310,14 +310,14 @@ def test_text_deltas_become_content_deltas():
     assert [c.content for c in chunks] == ["Hi"]
 
 
-def test_message_stop_marks_the_stream_finished():
-    reader = StreamReader(MODEL)
-    feed(reader, {"type": "message_stop"})
-    assert reader.stopped
+def test_message_stop_is_the_end_of_the_stream():
+    provider = AnthropicProvider({"api_key": "k"})
+    asyncio.run(provider.close())
+    assert provider._is_stream_end(json.dumps({"type": "message_stop"}))
 
 
 def test_an_error_event_interrupts_the_stream():
-    reader = StreamReader(MODEL)
+    reader = StreamReader()
     with pytest.raises(StreamInterruptedError, match="overloaded_error"):
         feed(
             reader,
@@ -333,7 +333,7 @@ def test_base_url_defaults_to_anthropics_when_left_empty():
 
 @given(st.lists(st.text(), max_size=8))
 def test_streamed_text_deltas_join_to_the_whole_text(pieces):
-    reader = StreamReader(MODEL)
+    reader = StreamReader()
     deltas = [
         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}}
         for p in pieces

@@ -10,11 +10,10 @@ headers) is the CDK's.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import attrs
-import httpx
 
 from modelmesh.config.fields import each, http_status, http_url, strip_trailing_slash
 from modelmesh.errors import (
@@ -34,9 +33,8 @@ from modelmesh.interfaces.provider import (
     EmbeddingResponse,
     TokenUsage,
 )
-from modelmesh_cdk.base.error_classification import DEFAULT_RETRYABLE_CODES, is_timeout
+from modelmesh_cdk.base.error_classification import DEFAULT_RETRYABLE_CODES
 from modelmesh_cdk.base.http_api import HttpApiProvider, HttpApiProviderConfig
-from modelmesh_cdk.mixins.http_client import iter_sse_data
 
 __all__ = ["ANTHROPIC_VERSION", "DROPPED_PARAMETERS", "AnthropicConfig", "AnthropicProvider"]
 
@@ -126,24 +124,17 @@ class AnthropicProvider(HttpApiProvider):
             "route embedding capabilities to another provider"
         )
 
-    async def _stream_chunks(self, path: str, body: Any) -> AsyncIterator[CompletionChunk]:
+    def _stream_parser(self) -> Callable[[str], CompletionChunk | None]:
+        """A fresh reader per stream: tool-call numbering and usage span events."""
+        return StreamReader().feed
+
+    def _is_stream_end(self, data: str) -> bool:
         """Anthropic ends a stream with a ``message_stop`` event, not ``[DONE]``."""
-        self._request_count += 1
-        reader = StreamReader(str(body.get("model", "")))
-        async with self._http_open_stream("POST", path, **self._body_arguments(body)) as response:
-            self._remember_rate_limits(response.headers)
-            try:
-                async for data in iter_sse_data(response):
-                    chunk = reader.feed(data)
-                    if chunk is not None:
-                        yield chunk
-                    if reader.stopped:
-                        return
-            except (httpx.TransportError, httpx.StreamError) as exc:
-                if is_timeout(exc):
-                    raise
-                raise StreamInterruptedError(f"stream was cut: {exc}") from exc
-        raise StreamInterruptedError("stream ended without its message_stop event")
+        try:
+            event = json.loads(data)
+        except ValueError:
+            return False
+        return isinstance(event, dict) and event.get("type") == "message_stop"
 
     def _as_provider_error(self, exc: BaseException, model_id: str | None) -> ProviderError:
         """Anthropic words a too-long prompt and a filtered answer as plain 400s."""
@@ -348,13 +339,13 @@ class StreamReader:
 
     Text deltas become content deltas; a tool_use block becomes a tool call (its id
     and name first, then its JSON arguments in pieces); message_delta carries the
-    finish reason and usage; message_stop ends the stream; ping is skipped.
+    finish reason and usage; ping is skipped. The provider ends the stream at
+    message_stop (``_is_stream_end``) before it reaches the reader.
     """
 
-    def __init__(self, model: str) -> None:
-        self.model = model
+    def __init__(self) -> None:
+        self.model = ""
         self.id = ""
-        self.stopped = False
         self._input_tokens = 0
         self._tool_indexes: dict[int, int] = {}
 
@@ -399,15 +390,12 @@ class StreamReader:
                 self._chunk({}, _finish((event.get("delta") or {}).get("stop_reason"))),
                 usage=TokenUsage(prompt_tokens=self._input_tokens, completion_tokens=output),
             )
-        if kind == "message_stop":
-            self.stopped = True
-            return None
         if kind == "error":
             error = event.get("error") or {}
             raise StreamInterruptedError(
                 f"upstream error inside the stream: {error.get('type')}: {error.get('message')}"
             )
-        return None  # ping, content_block_stop, and event types added later
+        return None  # ping, content_block_stop, message_stop, and event types added later
 
     def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> CompletionChunk:
         return CompletionChunk(
