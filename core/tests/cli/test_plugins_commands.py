@@ -7,10 +7,17 @@ import sys
 
 import pytest
 
-from modelmesh import __version__, entry_points
+from modelmesh import __version__, entry_points, registry
 from modelmesh.cli import main
 
 RAISING_MODULE = "raise RuntimeError('listing imported a plugin module')\n"
+
+
+def hide_installed_plugins(monkeypatch):
+    """As on a machine where no plugin is installed, whatever this environment holds."""
+    nothing = entry_points.InstalledIndex({})
+    monkeypatch.setattr(entry_points, "installed_index", lambda: nothing)
+    monkeypatch.setattr(registry, "installed_index", lambda: nothing)
 
 
 def run(capsys, *argv):
@@ -86,7 +93,7 @@ def test_list_marks_connectors_the_environment_disables(capsys, installed, monke
 
 
 def test_list_with_nothing_installed_says_how_to_get_connectors(capsys, monkeypatch):
-    monkeypatch.setattr(entry_points, "installed_index", lambda: entry_points.InstalledIndex({}))
+    hide_installed_plugins(monkeypatch)
 
     status, out, _ = run(capsys, "plugins", "list", "--type", "discovery")
 
@@ -111,7 +118,9 @@ def test_info_loads_one_connector_and_shows_its_hooks(capsys, site):
     assert record["hooks"] == ["modelmesh_register_providers"]
 
 
-def test_info_on_an_unknown_first_party_connector_says_what_to_install(capsys, site):
+def test_info_on_an_unknown_first_party_connector_says_what_to_install(capsys, monkeypatch):
+    hide_installed_plugins(monkeypatch)
+
     status, _, err = run(capsys, "plugins", "info", "anthropic.claude.v1")
 
     assert status == 1
