@@ -35,7 +35,11 @@ def time_process(
     argv: Sequence[str], *, runs: int, env: Mapping[str, str] | None = None
 ) -> tuple[float, ...]:
     """Wall-clock milliseconds of ``runs`` complete runs of a command (after one warm-up)."""
-    full_env = {**os.environ, **(env or {})}
+    # Measure an installation as users have it: bytecode cached after the warm-up run
+    # (pip compiles on install; a developer shell may forbid writing .pyc files).
+    full_env = {
+        k: v for k, v in {**os.environ, **(env or {})}.items() if k != "PYTHONDONTWRITEBYTECODE"
+    }
     subprocess.run(argv, env=full_env, check=True, capture_output=True)
     samples = []
     for _ in range(runs):
