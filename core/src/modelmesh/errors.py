@@ -160,3 +160,95 @@ class StreamInterruptedError(ProviderError):
 
     category = "connection"
     retryable = True
+
+
+# --- routing ---------------------------------------------------------------------------
+
+
+class RoutingError(ModelMeshError):
+    """A request could not be routed to a model that answered it."""
+
+
+class UnknownModelError(RoutingError, KeyError):
+    """The requested model name is no pool, capability or alias the mesh knows."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        listed = ", ".join(known) if known else "none configured"
+        super().__init__(
+            f"no pool serves model {name!r}: use a pool name ({listed}), a capability "
+            "such as 'chat-completion', or a capability path",
+            details={"model": name, "pools": known},
+        )
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NoActiveModelError(RoutingError):
+    """Every model of the pool is on standby or filtered out; trying later may work."""
+
+    retryable = True
+
+    def __init__(self, pool_name: str, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or f"pool {pool_name!r} has no active model for this request: every model is "
+            "on standby, its provider is deactivated, or none serves the delivery mode",
+            details={"pool": pool_name},
+        )
+        self.pool_name = pool_name
+
+
+class AllProvidersExhaustedError(RoutingError):
+    """Every candidate was tried and failed; ``last_error`` is the final failure."""
+
+    def __init__(self, pool_name: str, attempts: int, last_error: BaseException | None) -> None:
+        cause = f": last error: {last_error}" if last_error is not None else ""
+        super().__init__(
+            f"pool {pool_name!r}: all candidate models failed after {attempts} attempt(s){cause}",
+            details={"pool": pool_name, "attempts": attempts},
+        )
+        self.pool_name = pool_name
+        self.attempts = attempts
+        self.last_error = last_error
+
+
+class SessionModelUnavailableError(RoutingError):
+    """A strict session-affinity pool lost the model its session is pinned to."""
+
+    def __init__(self, session_id: str, model_id: str) -> None:
+        super().__init__(
+            f"session {session_id!r} is pinned to {model_id!r}, which is not available; "
+            "the pool's affinity_mode is strict, so the session is not moved",
+            details={"session_id": session_id, "model_id": model_id},
+        )
+        self.session_id = session_id
+        self.model_id = model_id
+
+
+class BudgetExceededError(ModelMeshError):
+    """Sending the request would break a spending limit, so it was not sent."""
+
+    def __init__(
+        self,
+        limit_type: str,
+        limit_value: float,
+        actual_value: float,
+        *,
+        scope: str,
+    ) -> None:
+        super().__init__(
+            f"{scope}: the {limit_type} budget of ${limit_value:.4f} would be exceeded "
+            f"(${actual_value:.4f} with this request); the request was not sent",
+            details={
+                "limit_type": limit_type,
+                "limit_value": limit_value,
+                "actual_value": actual_value,
+                "scope": scope,
+            },
+        )
+        self.limit_type = limit_type
+        self.limit_value = limit_value
+        self.actual_value = actual_value
+        self.scope = scope

@@ -6,7 +6,6 @@ path; they are also what protects a config built directly in Python.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any, NewType
 from urllib.parse import urlsplit
@@ -24,7 +23,6 @@ ConnectorRef = NewType("ConnectorRef", str)
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 GLOB_CHARACTERS = frozenset("*?[")
-_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?#LW-]+$")
 
 
 def at_least(minimum: float) -> Validator:
@@ -79,13 +77,15 @@ def http_url(_instance: Any, _attribute: Any, value: str) -> None:
 
 
 def cron(_instance: Any, _attribute: Any, value: str) -> None:
-    fields = value.split()
-    if len(fields) != 5 or not all(_CRON_FIELD.match(field) for field in fields):
+    from modelmesh.calendar import CronSchedule
+
+    try:
+        CronSchedule(value)
+    except ValueError as error:
         raise InvalidValue(
-            "expected a cron expression with 5 fields (minute hour day-of-month month "
-            "day-of-week), for example '0 2 * * sun'",
+            f"{error}; for example '0 2 * * sun' opens a window at 02:00 UTC every Sunday",
             value,
-        )
+        ) from None
 
 
 def non_empty(_instance: Any, _attribute: Any, value: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from modelmesh.errors import ModelMeshError
-from modelmesh.interfaces.provider import DeliveryMode
+from modelmesh.interfaces.provider import DeliveryMode, ModelPricing
 
 _non_negative = attrs.validators.ge(0)
 _optional_non_negative = attrs.validators.optional(attrs.validators.ge(0))
@@ -59,6 +59,9 @@ class ModelSnapshot:
     Latencies are in milliseconds, costs in USD, times timezone-aware UTC.
     ``priority_index`` is the model's position in the pool, so ties can go to pool
     order; ``taken_at`` is the mesh clock's reading when the snapshot was made.
+    ``quota_used``, ``tokens_used`` and ``cost_accumulated`` count the pool's current
+    quota period; ``pricing`` is the model's price (YAML first, then the connector's),
+    None when unknown.
     """
 
     model_id: str
@@ -82,6 +85,7 @@ class ModelSnapshot:
     tokens_limit: int | None = attrs.field(default=None, validator=_optional_non_negative)
     priority_index: int = attrs.field(default=0, validator=_non_negative)
     taken_at: datetime | None = None
+    pricing: ModelPricing | None = None
 
     @property
     def is_active(self) -> bool:
@@ -129,18 +133,23 @@ class SelectionRequest:
 
 @attrs.frozen
 class SelectionResult:
-    """The chosen model and why, for the request log and ``explain()``."""
+    """The chosen model and why, for the request log and ``explain()``.
+
+    ``delay_seconds`` asks the router to wait that long (on its clock) before sending,
+    for strategies that pace requests rather than switch models.
+    """
 
     model_id: str
     provider_id: str
     score: float
     reason: str = ""
+    delay_seconds: float = attrs.field(default=0.0, validator=_non_negative)
 
     @classmethod
     def for_candidate(
-        cls, candidate: ModelSnapshot, score: float, reason: str = ""
+        cls, candidate: ModelSnapshot, score: float, reason: str = "", delay_seconds: float = 0.0
     ) -> SelectionResult:
-        return cls(candidate.model_id, candidate.provider_id, score, reason)
+        return cls(candidate.model_id, candidate.provider_id, score, reason, delay_seconds)
 
 
 class NoCandidatesError(ModelMeshError, ValueError):

@@ -1,0 +1,16 @@
+"""Registers modelmesh.priority-selection.v1 with ModelMesh.
+
+The entry point in pyproject.toml names this module; ModelMesh imports it only when a
+configuration asks for modelmesh.priority-selection.v1.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import modelmesh
+from modelmesh_plugin_priority_selection.connector import PrioritySelectionRotation
+
+
+@modelmesh.hookimpl
+def modelmesh_register_rotation_policies(register: Callable[[str, Any], None]) -> None:
+    register("modelmesh.priority-selection.v1", PrioritySelectionRotation)

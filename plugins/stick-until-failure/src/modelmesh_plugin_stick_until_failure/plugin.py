@@ -1,0 +1,16 @@
+"""Registers modelmesh.stick-until-failure.v1 with ModelMesh.
+
+The entry point in pyproject.toml names this module; ModelMesh imports it only when a
+configuration asks for modelmesh.stick-until-failure.v1.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import modelmesh
+from modelmesh_plugin_stick_until_failure.connector import StickUntilFailureRotation
+
+
+@modelmesh.hookimpl
+def modelmesh_register_rotation_policies(register: Callable[[str, Any], None]) -> None:
+    register("modelmesh.stick-until-failure.v1", StickUntilFailureRotation)
