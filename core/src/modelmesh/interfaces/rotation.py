@@ -61,7 +61,8 @@ class ModelSnapshot:
     order; ``taken_at`` is the mesh clock's reading when the snapshot was made.
     ``quota_used``, ``tokens_used`` and ``cost_accumulated`` count the pool's current
     quota period; ``pricing`` is the model's price (YAML first, then the connector's),
-    None when unknown.
+    None when unknown. ``error_rate`` is measured over the last ``error_samples``
+    outcomes, so a policy can refuse to judge a rate from too few requests.
     """
 
     model_id: str
@@ -71,6 +72,7 @@ class ModelSnapshot:
     error_rate: float = attrs.field(
         default=0.0, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
     )
+    error_samples: int = attrs.field(default=0, validator=_non_negative)
     cooldown_until: datetime | None = None
     quota_used: int = attrs.field(default=0, validator=_non_negative)
     tokens_used: int = attrs.field(default=0, validator=_non_negative)
