@@ -29,6 +29,7 @@ from modelmesh_cdk.options import Duration, load_options, parse_duration
 
 __all__ = [
     "DEACTIVATION_PRECEDENCE",
+    "NOT_BY_COOLDOWN",
     "BaseDeactivationPolicy",
     "BaseRecoveryPolicy",
     "BaseRotationConfig",
@@ -37,6 +38,8 @@ __all__ = [
     "BaseSelectionStrategy",
     "ThresholdRotationConfig",
     "ThresholdRotationPolicy",
+    "active_candidates",
+    "cooldown_over",
     "most_urgent_reason",
 ]
 
@@ -50,8 +53,8 @@ DEACTIVATION_PRECEDENCE: tuple[DeactivationReason, ...] = (
 )
 """When several triggers fire at once, the reason reported is the first of these."""
 
-# Reasons a cooldown does not end: an operator, or a provider probe, brings the model back.
-_NOT_BY_COOLDOWN = frozenset({DeactivationReason.MANUAL, DeactivationReason.PROVIDER_DEACTIVATED})
+NOT_BY_COOLDOWN = frozenset({DeactivationReason.MANUAL, DeactivationReason.PROVIDER_DEACTIVATED})
+"""Reasons a cooldown does not end: an operator, or a provider probe, brings the model back."""
 
 _optional_positive_int = attrs.validators.optional(attrs.validators.ge(1))
 _optional_non_negative = attrs.validators.optional(attrs.validators.ge(0))
@@ -91,6 +94,7 @@ class _Limits:
 
     failures: int | None = None
     error_rate: float | None = None
+    error_samples: int = 0
     quota_fraction: float | None = None
     budget: float | None = None
     tokens: int | None = None
@@ -99,11 +103,13 @@ class _Limits:
     def fired(self, snapshot: ModelSnapshot) -> Iterable[DeactivationReason]:
         if self.failures is not None and snapshot.failure_count >= self.failures:
             yield DeactivationReason.ERROR_THRESHOLD
-        # A rate of zero is no error at all, even with a threshold of zero.
+        # A rate of zero is no error at all, even with a threshold of zero; a rate
+        # measured over fewer than ``error_samples`` outcomes is not judged yet.
         if (
             self.error_rate is not None
             and snapshot.error_rate > 0
             and snapshot.error_rate >= self.error_rate
+            and snapshot.error_samples >= self.error_samples
         ):
             yield DeactivationReason.ERROR_THRESHOLD
         if self.requests is not None and snapshot.quota_used >= self.requests:
@@ -145,6 +151,14 @@ class BaseDeactivationPolicy(DeactivationPolicy):
         return most_urgent_reason(self._fired_reasons(snapshot))
 
 
+def cooldown_over(snapshot: ModelSnapshot, now: datetime) -> bool:
+    """True when a standby model may come back at ``now``: its cooldown (if any) has
+    passed and it was not taken out by an operator or a provider-level deactivation."""
+    if snapshot.deactivation_reason in NOT_BY_COOLDOWN:
+        return False
+    return snapshot.cooldown_until is None or snapshot.cooldown_until <= now
+
+
 class BaseRecoveryPolicy(RecoveryPolicy):
     """Brings a model back once its cooldown has passed; a manual (or provider-level)
     deactivation waits for an explicit recovery instead.
@@ -157,12 +171,10 @@ class BaseRecoveryPolicy(RecoveryPolicy):
         self.config = load_options(BaseRotationConfig, config, connector=type(self).__name__)
 
     def should_recover(self, snapshot: ModelSnapshot, now: datetime) -> bool:
-        if snapshot.deactivation_reason in _NOT_BY_COOLDOWN:
-            return False
-        return snapshot.cooldown_until is None or snapshot.cooldown_until <= now
+        return cooldown_over(snapshot, now)
 
     def get_recovery_schedule(self, snapshot: ModelSnapshot) -> datetime | None:
-        if snapshot.deactivation_reason in _NOT_BY_COOLDOWN:
+        if snapshot.deactivation_reason in NOT_BY_COOLDOWN:
             return None
         if snapshot.cooldown_until is not None:
             return snapshot.cooldown_until
@@ -195,7 +207,7 @@ class BaseSelectionStrategy(SelectionStrategy):
     def select(
         self, candidates: Sequence[ModelSnapshot], request: SelectionRequest
     ) -> SelectionResult:
-        return super().select(_active(candidates, request), request)
+        return super().select(active_candidates(candidates, request), request)
 
 
 def _ranks(names: Sequence[str]) -> dict[str, int]:
@@ -206,8 +218,11 @@ def _ranks(names: Sequence[str]) -> dict[str, int]:
     return ranks
 
 
-def _active(candidates: Sequence[ModelSnapshot], request: SelectionRequest) -> list[ModelSnapshot]:
-    """The candidates that may take traffic; a standby snapshot is never chosen."""
+def active_candidates(
+    candidates: Sequence[ModelSnapshot], request: SelectionRequest
+) -> list[ModelSnapshot]:
+    """The candidates that may take traffic, in the order given; a standby snapshot is
+    never among them. Raises NoCandidatesError when none is active."""
     active = [candidate for candidate in candidates if candidate.is_active]
     if not active:
         raise NoCandidatesError(request.capability)
@@ -295,7 +310,7 @@ class _StickySelection(BaseSelectionStrategy):
     def select(
         self, candidates: Sequence[ModelSnapshot], request: SelectionRequest
     ) -> SelectionResult:
-        active = _active(candidates, request)
+        active = active_candidates(candidates, request)
         for candidate in active:
             if candidate.model_id == self._current:
                 return SelectionResult.for_candidate(
