@@ -27,6 +27,7 @@ from modelmesh_cdk.base.pool_rotation import (
     PoolSelectionStrategy,
     PriorityRanker,
     active_candidates,
+    next_in_pool_order,
     pool_rotation_options,
     priority_ranker,
 )
@@ -321,3 +322,14 @@ def test_the_default_selection_never_picks_a_standby_model(actives: list[bool]) 
     chosen = selection.select(pool, REQUEST).model_id
     expected = f"vendor.m{len(actives) - 1}" if actives[-1] else f"vendor.m{actives.index(True)}"
     assert chosen == expected
+
+
+def test_next_in_pool_order_moves_on_from_a_position_and_wraps() -> None:
+    pool = [snapshot(f"vendor.m{index}", priority_index=index) for index in (0, 2, 3)]
+    assert [next_in_pool_order(pool, after).model_id for after in (None, 0, 1, 2, 3)] == [
+        "vendor.m0",
+        "vendor.m2",
+        "vendor.m2",
+        "vendor.m3",
+        "vendor.m0",
+    ]

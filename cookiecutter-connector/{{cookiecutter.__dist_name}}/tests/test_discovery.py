@@ -11,6 +11,9 @@ from pathlib import Path
 from modelmesh.config import load_config
 from modelmesh.interfaces.connector import ConnectorType
 from modelmesh.registry import ConnectorRegistry
+{%- if cookiecutter.connector_type == "rotation" %}
+from modelmesh_cdk.base.pool_rotation import pool_rotation_options
+{%- endif %}
 from {{ cookiecutter.__package_name }}.connector import {{ cookiecutter.__class_name }}
 
 CONNECTOR_ID = "{{ cookiecutter.connector_id }}"
@@ -44,6 +47,13 @@ def test_built_from_a_yaml_configuration_that_names_it(tmp_path: Path) -> None:
         registry = ConnectorRegistry()
         connector = registry.create(connector_id, options, connector_type=CONNECTOR_TYPE)
         assert isinstance(connector, {{ cookiecutter.__class_name }})
+{%- if cookiecutter.connector_type == "rotation" %}
+        # The pool's own sections reach the connector.
+        assert (connector.config.deactivation.retry_limit, connector.config.recovery.cooldown) == (
+            2,
+            120.0,
+        )
+{%- endif %}
 {%- if cookiecutter.connector_type in ["provider", "storage", "observability", "discovery"] %}
         await connector.close()
 {%- endif %}

@@ -11,6 +11,7 @@ from pathlib import Path
 from modelmesh.config import load_config
 from modelmesh.interfaces.connector import ConnectorType
 from modelmesh.registry import ConnectorRegistry
+from modelmesh_cdk.base.pool_rotation import pool_rotation_options
 from modelmesh_plugin_round_robin.connector import RoundRobinRotation
 
 CONNECTOR_ID = "modelmesh.round-robin.v1"
@@ -21,9 +22,10 @@ pools:
   chat:
     capability: chat-completion
     strategy: modelmesh.round-robin.v1
-    strategy_options:
-      failure_threshold: 2
-      cooldown_seconds: 2m
+    deactivation:
+      retry_limit: 2
+    recovery:
+      cooldown: 2m
 """
 
 
@@ -44,12 +46,17 @@ def test_built_from_a_yaml_configuration_that_names_it(tmp_path: Path) -> None:
     path.write_text(CONFIG, encoding="utf-8")
     config = load_config(path, resolve_secrets=False)
     pool = config.pools["chat"]
-    connector_id, options = pool.strategy, pool.strategy_options
+    connector_id, options = pool.strategy, pool_rotation_options(pool)
     assert connector_id == CONNECTOR_ID
 
     async def build() -> None:
         registry = ConnectorRegistry()
         connector = registry.create(connector_id, options, connector_type=CONNECTOR_TYPE)
         assert isinstance(connector, RoundRobinRotation)
+        # The pool's own sections reach the connector.
+        assert (connector.config.deactivation.retry_limit, connector.config.recovery.cooldown) == (
+            2,
+            120.0,
+        )
 
     asyncio.run(build())

@@ -59,6 +59,7 @@ __all__ = [
     "PriorityRanker",
     "RateLimitOptions",
     "active_candidates",
+    "next_in_pool_order",
     "pool_rotation_options",
     "priority_ranker",
 ]
@@ -300,6 +301,20 @@ class PriorityRanker:
             if (rank := self.rank(candidate)) is not None
         ]
         return min(ranked, key=lambda entry: entry[:2])[2] if ranked else None
+
+
+def next_in_pool_order(candidates: Sequence[ModelSnapshot], after: int | None) -> ModelSnapshot:
+    """The candidate next in pool order after the pool position ``after`` (a
+    ``priority_index``), wrapping round to the first; the first when ``after`` is None.
+
+    The position need not be among the candidates (a model that went to standby is
+    filtered out), which is what moving on from it needs. ``candidates`` must not be empty.
+    """
+    first = min(candidates, key=lambda candidate: candidate.priority_index)
+    if after is None:
+        return first
+    later = [candidate for candidate in candidates if candidate.priority_index > after]
+    return min(later, key=lambda candidate: candidate.priority_index) if later else first
 
 
 def priority_ranker(config: PoolRotationConfig) -> PriorityRanker:

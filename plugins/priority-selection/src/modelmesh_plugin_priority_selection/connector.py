@@ -1,43 +1,61 @@
 """Serves the highest-priority active model, with a fallback strategy"""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from modelmesh.config.schema import FallbackStrategy
 from modelmesh.interfaces.rotation import (
-    DeactivationPolicy,
     ModelSnapshot,
-    RecoveryPolicy,
+    NoCandidatesError,
     SelectionRequest,
-    SelectionStrategy,
+    SelectionResult,
 )
-from modelmesh_cdk.base.rotation import (
-    BaseDeactivationPolicy,
-    BaseRecoveryPolicy,
-    BaseRotationPolicy,
-    BaseSelectionStrategy,
+from modelmesh_cdk.base.pool_rotation import (
+    PoolRotationConfig,
+    PoolRotationPolicy,
+    PoolSelectionStrategy,
+    active_candidates,
+    next_in_pool_order,
 )
 
 
-class PrioritySelectionRotationSelection(BaseSelectionStrategy):
-    """Ranks the active candidates of a pool: the highest score wins, ties go to pool
-    order, and a standby model is never chosen."""
+class PrioritySelectionRotationSelection(PoolSelectionStrategy):
+    """The first active model of ``model_priority``, else of the first provider of
+    ``provider_priority`` with an active model (that provider's models in pool order).
 
-    def score(self, candidate: ModelSnapshot, request: SelectionRequest) -> float:
-        # Fill in: your preference as a finite number (the router relies on it). The
-        # default prefers model_priority, then provider_priority, then the lower error rate.
-        return super().score(candidate, request)
-
-
-class PrioritySelectionRotation(BaseRotationPolicy):
-    """When a model leaves the pool, when it comes back, and which one serves next.
-
-    Options are BaseRotationConfig's: failure_threshold, cooldown_seconds,
-    error_rate_threshold, request_limit, token_limit, budget_limit, model_priority and
-    provider_priority.
+    When no listed model is active the ``fallback_strategy`` decides: ``round-robin``
+    (the default) cycles through the other active models, ``error`` raises
+    NoCandidatesError. The walk starts again on every request, so a higher-priority
+    model takes traffic back as soon as it has recovered.
     """
 
-    def _build_parts(self) -> tuple[DeactivationPolicy, RecoveryPolicy, SelectionStrategy]:
-        # Fill in: replace a part to change when models are deactivated (subclass
-        # BaseDeactivationPolicy, override _fired_reasons) or recover (BaseRecoveryPolicy).
-        return (
-            BaseDeactivationPolicy(self.config),
-            BaseRecoveryPolicy(self.config),
-            PrioritySelectionRotationSelection(self.config),
+    def __init__(self, config: PoolRotationConfig | Mapping[str, Any] | None = None) -> None:
+        super().__init__(config)
+        self._last_fallback: int | None = None
+
+    def select(
+        self, candidates: Sequence[ModelSnapshot], request: SelectionRequest
+    ) -> SelectionResult:
+        active = active_candidates(candidates, request)
+        preferred = self.ranker.best(active)
+        if preferred is not None:
+            return SelectionResult.for_candidate(
+                preferred, self.score(preferred, request), "highest priority active"
+            )
+        if self.config.fallback_strategy is FallbackStrategy.ERROR:
+            raise NoCandidatesError(request.capability)
+        chosen = next_in_pool_order(active, self._last_fallback)
+        self._last_fallback = chosen.priority_index
+        return SelectionResult.for_candidate(
+            chosen, self.score(chosen, request), "no priority model active: round-robin"
         )
+
+
+class PrioritySelectionRotation(PoolRotationPolicy):
+    """Serves by the pool's ``model_priority`` and ``provider_priority`` lists.
+
+    Options are the pool's own keys; ``fallback_strategy`` (``round-robin`` or
+    ``error``) applies when no listed model is active.
+    """
+
+    selection_class = PrioritySelectionRotationSelection

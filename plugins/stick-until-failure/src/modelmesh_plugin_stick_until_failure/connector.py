@@ -1,43 +1,65 @@
 """Keeps serving one model until it fails, then moves to the next in pool order"""
 
-from modelmesh.interfaces.rotation import (
-    DeactivationPolicy,
-    ModelSnapshot,
-    RecoveryPolicy,
-    SelectionRequest,
-    SelectionStrategy,
-)
-from modelmesh_cdk.base.rotation import (
-    BaseDeactivationPolicy,
-    BaseRecoveryPolicy,
-    BaseRotationPolicy,
-    BaseSelectionStrategy,
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from modelmesh.interfaces.rotation import ModelSnapshot, SelectionRequest, SelectionResult
+from modelmesh_cdk.base.pool_rotation import (
+    PoolRotationConfig,
+    PoolRotationPolicy,
+    PoolSelectionStrategy,
+    active_candidates,
+    next_in_pool_order,
 )
 
 
-class StickUntilFailureRotationSelection(BaseSelectionStrategy):
-    """Ranks the active candidates of a pool: the highest score wins, ties go to pool
-    order, and a standby model is never chosen."""
+class StickUntilFailureRotationSelection(PoolSelectionStrategy):
+    """Keeps a current model and serves it while it is among the active candidates.
 
-    def score(self, candidate: ModelSnapshot, request: SelectionRequest) -> float:
-        # Fill in: your preference as a finite number (the router relies on it). The
-        # default prefers model_priority, then provider_priority, then the lower error rate.
-        return super().score(candidate, request)
-
-
-class StickUntilFailureRotation(BaseRotationPolicy):
-    """When a model leaves the pool, when it comes back, and which one serves next.
-
-    Options are BaseRotationConfig's: failure_threshold, cooldown_seconds,
-    error_rate_threshold, request_limit, token_limit, budget_limit, model_priority and
-    provider_priority.
+    The first choice is the pool's priority choice (``model_priority``, then
+    ``provider_priority``), else the first model in pool order. When the current model
+    is no longer a candidate (it went to standby), the next active model after it in
+    pool order takes over, wrapping round; a model that recovers meanwhile does not take
+    traffic back until the current one fails in turn.
     """
 
-    def _build_parts(self) -> tuple[DeactivationPolicy, RecoveryPolicy, SelectionStrategy]:
-        # Fill in: replace a part to change when models are deactivated (subclass
-        # BaseDeactivationPolicy, override _fired_reasons) or recover (BaseRecoveryPolicy).
-        return (
-            BaseDeactivationPolicy(self.config),
-            BaseRecoveryPolicy(self.config),
-            StickUntilFailureRotationSelection(self.config),
-        )
+    def __init__(self, config: PoolRotationConfig | Mapping[str, Any] | None = None) -> None:
+        super().__init__(config)
+        self._current: tuple[str, int] | None = None
+
+    @property
+    def current(self) -> str | None:
+        """The model ID the pool sticks to, None before the first selection."""
+        return self._current[0] if self._current else None
+
+    def select(
+        self, candidates: Sequence[ModelSnapshot], request: SelectionRequest
+    ) -> SelectionResult:
+        active = active_candidates(candidates, request)
+        if self._current is not None:
+            current_id, position = self._current
+            for candidate in active:
+                if candidate.model_id == current_id:
+                    return self._result(candidate, request, "current model still active")
+            chosen = next_in_pool_order(active, position)
+            reason = f"{current_id} unavailable: next in pool order"
+        else:
+            chosen = self.ranker.best(active) or next_in_pool_order(active, None)
+            reason = "first choice"
+        self._current = (chosen.model_id, chosen.priority_index)
+        return self._result(chosen, request, reason)
+
+    def _result(
+        self, candidate: ModelSnapshot, request: SelectionRequest, reason: str
+    ) -> SelectionResult:
+        return SelectionResult.for_candidate(candidate, self.score(candidate, request), reason)
+
+
+class StickUntilFailureRotation(PoolRotationPolicy):
+    """The default strategy: one model serves until it goes to standby.
+
+    Options are the pool's own keys; ``deactivation`` and ``recovery`` decide when the
+    current model fails over and when a model may serve again.
+    """
+
+    selection_class = StickUntilFailureRotationSelection
