@@ -1,8 +1,8 @@
-"""NullSinkObservability passes ModelMesh's standard observability tests."""
+"""NullSinkObservability passes ModelMesh's standard observability tests.
 
-import json
-from pathlib import Path
-from typing import Any
+A null sink keeps nothing, so there is no ``read_records``: the suite checks that no
+channel raises, whatever the record holds, and that closing twice is harmless.
+"""
 
 from modelmesh_cdk.testing.suites import ObservabilityTests
 from modelmesh_plugin_null_sink.connector import NullSinkObservability
@@ -10,11 +10,3 @@ from modelmesh_plugin_null_sink.connector import NullSinkObservability
 
 class TestNullSinkObservability(ObservabilityTests):
     connector_class = NullSinkObservability
-
-    def connector_options(self, workdir: Path) -> dict[str, Any]:
-        return {"file_path": str(workdir / "records.jsonl"), "log_level": "full"}
-
-    def read_records(self, workdir: Path) -> list[dict[str, Any]]:
-        # Reading the output back lets the suite check every channel and the redaction.
-        lines = (workdir / "records.jsonl").read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines]

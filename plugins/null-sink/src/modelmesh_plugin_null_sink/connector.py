@@ -1,30 +1,15 @@
-"""Discards every record: the default observability sink"""
+"""Discards every record: the default observability sink."""
 
-import attrs
+from __future__ import annotations
 
-from modelmesh_cdk.base.observability import BaseObservability, BaseObservabilityConfig
-
-
-@attrs.frozen
-class NullSinkObservabilityConfig(BaseObservabilityConfig):
-    """BaseObservabilityConfig's options plus where the records go."""
-
-    file_path: str = "null-sink.jsonl"
+from modelmesh_cdk.base.observability import NullObservability
 
 
-class NullSinkObservability(BaseObservability):
-    """Receives ModelMesh's events, request logs, statistics and traces.
+class NullSinkObservability(NullObservability):
+    """Receives the four channels and keeps nothing, without formatting a record.
 
-    The base class renders each record as one redacted JSON line and filters by
-    event_filter, log_level, min_severity and scopes; an exception from ``_write`` is
-    counted in ``write_errors`` and never reaches a request.
+    It takes the options every sink shares (``log_level``, ``min_severity``,
+    ``event_filter``, ``scopes``, ``flush_interval_seconds``) so that a configuration
+    written for another sink still loads when pointed here; an unknown option is still
+    an error, to catch typos.
     """
-
-    config_class = NullSinkObservabilityConfig
-    config: NullSinkObservabilityConfig
-
-    def _write(self, line: str) -> None:
-        # Fill in: ship the line where it belongs (a collector, a queue, a socket). As
-        # rendered, it appends the line to ``file_path``.
-        with open(self.config.file_path, "a", encoding="utf-8") as out:
-            out.write(line + "\n")
