@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -454,3 +456,13 @@ def test_any_environment_with_a_chat_model_builds_a_loading_configuration(variab
 
     assert {m.provider for m in config.models.values()} == set(config.providers)
     assert all(config.providers[p].api_key == key for p in config.providers)
+
+
+def test_the_documented_example_is_what_build_config_writes():
+    docs = Path(__file__).resolve().parents[2] / "docs" / "capabilities.md"
+    last_block = docs.read_text(encoding="utf-8").rsplit("```yaml\n", 1)[1].split("```", 1)[0]
+    environ = {"OPENAI_API_KEY": KEY, "OLLAMA_HOST": "localhost:11434"}
+
+    raw = build_config(["chat-completion"], detected=scan(environ, installed=ALL))
+
+    assert raw == yaml.safe_load(last_block)

@@ -395,7 +395,10 @@ def _models(
                 f"with a detected vendor ({', '.join(by_vendor)}), such as "
                 f"'{next(iter(by_vendor))}.<model-name>'"
             )
-        declared[model_id] = {"provider": by_vendor[vendor].provider, "capabilities": paths}
+        declared[model_id] = {
+            "provider": by_vendor[vendor].provider,
+            "capabilities": list(dict.fromkeys(paths)),
+        }
     return declared
 
 
