@@ -252,3 +252,23 @@ class BudgetExceededError(ModelMeshError):
         self.limit_value = limit_value
         self.actual_value = actual_value
         self.scope = scope
+
+
+class RequestDeadlineError(RoutingError):
+    """The request's deadline passed before any model answered it."""
+
+    retryable = True
+
+    def __init__(
+        self, pool_name: str, deadline: float, attempts: int, last_error: BaseException | None
+    ) -> None:
+        cause = f"; last error: {last_error}" if last_error is not None else ""
+        super().__init__(
+            f"pool {pool_name!r}: no answer within the request deadline of {deadline:g}s "
+            f"after {attempts} attempt(s){cause}; raise retry.deadline or pass a longer "
+            "timeout",
+            details={"pool": pool_name, "deadline": deadline, "attempts": attempts},
+        )
+        self.pool_name = pool_name
+        self.attempts = attempts
+        self.last_error = last_error

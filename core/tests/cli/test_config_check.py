@@ -7,6 +7,8 @@ import textwrap
 import pytest
 
 from modelmesh.cli import main
+from modelmesh.install_hints import INSTALL_HINTS
+from modelmesh.interfaces.connector import ConnectorType
 
 PLUGIN = """
 import modelmesh
@@ -136,14 +138,22 @@ def test_every_problem_is_listed_with_file_line_and_path(capsys, tmp_path, plugi
     assert f"{path}:7: proxi: unknown key 'proxi' (did you mean 'proxy'?)" in err
 
 
-def test_a_connector_that_is_not_installed_names_the_distribution(capsys, tmp_path, plugin):
-    path = write(tmp_path, config_text(plugin.prefix, strategy="round-robin"))
+def test_a_connector_that_is_not_installed_names_the_distribution(
+    capsys, tmp_path, plugin, monkeypatch
+):
+    # A first-party strategy whose distribution this environment does not have.
+    monkeypatch.setitem(
+        INSTALL_HINTS,
+        (ConnectorType.ROTATION, "modelmesh.absent-strategy.v1"),
+        "modelmesh-plugin-absent-strategy",
+    )
+    path = write(tmp_path, config_text(plugin.prefix, strategy="modelmesh.absent-strategy.v1"))
 
     status, _, err = check(capsys, path)
 
     assert status == 1
     assert "pools.chat.strategy" in err
-    assert "pip install modelmesh-plugin-round-robin" in err
+    assert "pip install modelmesh-plugin-absent-strategy" in err
 
 
 def test_a_connector_denied_by_the_file_is_reported_as_disabled(capsys, tmp_path, plugin):

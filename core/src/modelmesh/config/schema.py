@@ -381,7 +381,8 @@ class RecoveryConfig:
 
 @attrs.frozen(kw_only=True)
 class RetryConfig:
-    """``max_attempts`` counts every call to one model in a request, the first too."""
+    """``max_attempts`` counts every call to one model in a request, the first too;
+    ``deadline`` bounds the whole request, every attempt and backoff included."""
 
     max_attempts: int = attrs.field(default=3, validator=at_least(1))
     backoff: Backoff = Backoff.EXPONENTIAL_JITTER
@@ -395,6 +396,7 @@ class RetryConfig:
     )
     scope: RetryScope = RetryScope.SAME_MODEL
     honor_retry_after: bool = True
+    deadline: Duration = 120.0
 
     def __attrs_post_init__(self) -> None:
         if self.max_delay < self.initial_delay:

@@ -1,0 +1,72 @@
+"""Fixtures of the routing tests: fake upstreams on loopback and a mesh built from YAML.
+
+Every test here goes the way a user's request goes: a YAML file, the registry, real
+provider connectors, real HTTP to fake upstreams, back through the router.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from modelmesh.clock import ManualClock
+from modelmesh.mesh import ModelMesh
+from modelmesh_cdk.testing.fake_upstream import FakeUpstream
+
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="session")
+def upstream_servers() -> Iterator[list[FakeUpstream]]:
+    """Three fake upstreams for the session; tests take them through ``upstreams``."""
+    servers = [FakeUpstream().start() for _ in range(3)]
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def upstreams(upstream_servers: list[FakeUpstream]) -> Iterator[list[FakeUpstream]]:
+    """Three running fake upstreams with nothing scripted and nothing recorded."""
+    for server in upstream_servers:
+        server.clear()
+    yield upstream_servers
+    for server in upstream_servers:
+        server.clear()
+
+
+@pytest.fixture
+def dead_url() -> str:
+    """A loopback URL where nothing listens: connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
+    def write(text: str) -> Path:
+        path = tmp_path / "modelmesh.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+async def started(path: Path, clock: ManualClock, **options: Any) -> ModelMesh:
+    return await ModelMesh(path, clock=clock, **options).initialize()
