@@ -10,9 +10,25 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ConnectorRegistry", "ConnectorType", "__version__", "hookimpl", "load_config"]
+__all__ = [
+    "AsyncMeshClient",
+    "ConnectorRegistry",
+    "ConnectorType",
+    "MeshClient",
+    "MeshConfig",
+    "ModelMesh",
+    "__version__",
+    "create",
+    "hookimpl",
+    "load_config",
+]
 
 _LAZY = {
+    "AsyncMeshClient": ("modelmesh.client", "AsyncMeshClient"),
+    "MeshClient": ("modelmesh.client", "MeshClient"),
+    "MeshConfig": ("modelmesh.config.schema", "MeshConfig"),
+    "ModelMesh": ("modelmesh.mesh", "ModelMesh"),
+    "create": ("modelmesh.client", "create"),
     "ConnectorRegistry": ("modelmesh.registry", "ConnectorRegistry"),
     "ConnectorType": ("modelmesh.interfaces.connector", "ConnectorType"),
     "hookimpl": ("modelmesh.hookspecs", "hookimpl"),
@@ -20,6 +36,9 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from modelmesh.client import AsyncMeshClient, MeshClient, create
+    from modelmesh.config.schema import MeshConfig
+    from modelmesh.mesh import ModelMesh
     from modelmesh.config import load_config
     from modelmesh.hookspecs import hookimpl
     from modelmesh.interfaces.connector import ConnectorType
