@@ -37,11 +37,11 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from modelmesh.client import AsyncMeshClient, MeshClient, create
-    from modelmesh.config.schema import MeshConfig
-    from modelmesh.mesh import ModelMesh
     from modelmesh.config import load_config
+    from modelmesh.config.schema import MeshConfig
     from modelmesh.hookspecs import hookimpl
     from modelmesh.interfaces.connector import ConnectorType
+    from modelmesh.mesh import ModelMesh
     from modelmesh.registry import ConnectorRegistry
 
 
