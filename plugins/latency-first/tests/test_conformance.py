@@ -6,3 +6,8 @@ from modelmesh_plugin_latency_first.connector import LatencyFirstRotation
 
 class TestLatencyFirstRotation(RotationPolicyTests):
     connector_class = LatencyFirstRotation
+
+
+class TestLatencyFirstRotationWithAShortWindow(RotationPolicyTests):
+    connector_class = LatencyFirstRotation
+    connector_options = {"latency_window": 2}

@@ -6,3 +6,8 @@ from modelmesh_plugin_session_stickiness.connector import SessionStickinessRotat
 
 class TestSessionStickinessRotation(RotationPolicyTests):
     connector_class = SessionStickinessRotation
+
+
+class TestStrictSessionStickinessRotation(RotationPolicyTests):
+    connector_class = SessionStickinessRotation
+    connector_options = {"affinity_mode": "strict", "provider_priority": ["anthropic"]}
