@@ -452,3 +452,18 @@ def test_changes_made_before_the_load_stay_pending(storage, clock):
 
     asyncio.run(state.close())
     assert stored(storage).models["m"].total_tokens == 7
+
+
+def test_an_idle_immediate_instance_reads_others_changes_after_the_interval(storage, clock):
+    state = manager(storage, clock, SyncPolicy.IMMEDIATE, sync_interval=60.0)
+    other = manager(storage, clock, SyncPolicy.IMMEDIATE)
+    other.deactivate("m", DeactivationReason.MANUAL, until=None)
+    asyncio.run(other.sync())
+
+    clock.advance(59)
+    asyncio.run(state.sync())
+    assert state.models["m"].is_active
+
+    clock.advance(1)
+    asyncio.run(state.sync())
+    assert state.models["m"].status is ModelStatus.STANDBY

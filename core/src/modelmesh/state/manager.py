@@ -49,7 +49,8 @@ class StateManager:
 
     ``in-memory`` never touches storage (which may then be None). ``sync-on-boundary``
     writes only on ``save``/``close``. ``periodic`` syncs when ``sync_interval`` seconds
-    have passed on the clock; ``immediate`` whenever a mutation is pending. Every write
+    have passed on the clock; ``immediate`` whenever a mutation is pending, and after
+    ``sync_interval`` without one, to adopt other instances' changes. Every write
     loads the stored state first and merges into it, under the storage's lock when the
     storage has one, so instances sharing storage never lose each other's counts.
     """
@@ -297,22 +298,21 @@ class StateManager:
             self._last_sync_monotonic = self._clock.monotonic()
 
     async def sync(self, *, force: bool = False) -> None:
-        """Write (and read back others' changes) if the policy says it is time.
+        """Merge with the stored state and write it back, if the policy says it is time.
 
-        ``force`` syncs now under every policy but in-memory. Periodic syncs also read
-        when nothing is pending, so a deactivation by another instance is adopted.
+        ``force`` syncs now under every policy but in-memory. Periodic syncs once
+        ``sync_interval`` has passed, pending changes or not, so another instance's
+        deactivation is adopted. Immediate syncs whenever a change is pending, and also
+        once ``sync_interval`` has passed without one, so an idle instance adopts others'
+        changes too.
         """
         if self.policy is SyncPolicy.IN_MEMORY:
             return
         if not force:
             if self.policy is SyncPolicy.SYNC_ON_BOUNDARY:
                 return
-            if self.policy is SyncPolicy.IMMEDIATE and not self._pending:
-                return
-            if (
-                self.policy is SyncPolicy.PERIODIC
-                and self._clock.monotonic() - self._last_sync_monotonic < self.sync_interval
-            ):
+            due = self._clock.monotonic() - self._last_sync_monotonic >= self.sync_interval
+            if not due and not (self.policy is SyncPolicy.IMMEDIATE and self._pending):
                 return
         async with self._syncing:
             await self._sync_locked()
@@ -326,8 +326,10 @@ class StateManager:
         await self.save()
 
     def get_sync_status(self) -> SyncStatus:
+        """Where persistence stands; ``next_sync`` is when an interval sync falls due
+        (periodic and immediate), None for the policies that never sync on time."""
         next_sync = None
-        if self.policy is SyncPolicy.PERIODIC:
+        if self.policy in (SyncPolicy.PERIODIC, SyncPolicy.IMMEDIATE):
             elapsed = self._clock.monotonic() - self._last_sync_monotonic
             next_sync = self._clock.now() + timedelta(
                 seconds=max(0.0, self.sync_interval - elapsed)
