@@ -12,6 +12,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -163,6 +164,24 @@ class RotationPolicyTests(StandardSuite, standard=True):
             False,
             None,
         )
+
+    def test_a_model_out_for_errors_comes_back_once_its_schedule_has_passed(self) -> None:
+        """The mesh asks for the schedule at deactivation and keeps it as the model's
+        ``cooldown_until``; once that moment comes, the model must be let back."""
+        failing = ModelSnapshot(
+            "vendor.model",
+            "openai",
+            status=ModelStatus.STANDBY,
+            deactivation_reason=DeactivationReason.ERROR_THRESHOLD,
+            failure_count=5,
+            last_failure=EPOCH,
+            taken_at=EPOCH,
+        )
+        recovery = self.make_policy().recovery
+        schedule = recovery.get_recovery_schedule(failing)
+        assert schedule is not None, "an error standby must not wait for an operator"
+        assert schedule >= EPOCH
+        assert recovery.should_recover(attrs.evolve(failing, cooldown_until=schedule), schedule)
 
 
 __all__ = ["REQUEST", "RotationPolicyTests", "pools", "snapshots"]
