@@ -19,6 +19,7 @@ from modelmesh.interfaces.rotation import (
     NoCandidatesError,
     SelectionRequest,
 )
+from modelmesh.routing.pools import rotation_options
 from modelmesh_cdk.base.pool_rotation import (
     PoolDeactivationPolicy,
     PoolRecoveryPolicy,
@@ -28,7 +29,6 @@ from modelmesh_cdk.base.pool_rotation import (
     PriorityRanker,
     active_candidates,
     next_in_pool_order,
-    pool_rotation_options,
     priority_ranker,
 )
 from modelmesh_cdk.testing.suites import RotationPolicyTests
@@ -108,7 +108,7 @@ def test_a_bad_cron_expression_is_refused() -> None:
 
 def test_a_pool_configuration_gives_the_same_config() -> None:
     pool = PoolConfig(fallback_strategy=FallbackStrategy.ERROR, model_priority=("a.b",))
-    config = PoolRotationPolicy(pool_rotation_options(pool)).config
+    config = PoolRotationPolicy(rotation_options(pool)).config
     assert (config.fallback_strategy, config.model_priority, config) == (
         FallbackStrategy.ERROR,
         ("a.b",),
@@ -117,7 +117,7 @@ def test_a_pool_configuration_gives_the_same_config() -> None:
 
 
 def test_pool_options_carry_the_strategy_options_beside_the_pool_keys() -> None:
-    options = pool_rotation_options(PoolConfig(strategy_options={"seed": 7}))
+    options = rotation_options(PoolConfig(strategy_options={"seed": 7}))
     assert (options["seed"], options["deactivation"]["retry_limit"]) == (7, 3)
 
 

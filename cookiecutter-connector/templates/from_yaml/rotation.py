@@ -1,2 +1,2 @@
     pool = config.pools["chat"]
-    connector_id, options = pool.strategy, pool_rotation_options(pool)
+    connector_id, options = pool.strategy, rotation_options(pool)

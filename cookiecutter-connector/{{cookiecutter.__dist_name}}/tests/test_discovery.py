@@ -12,7 +12,7 @@ from modelmesh.config import load_config
 from modelmesh.interfaces.connector import ConnectorType
 from modelmesh.registry import ConnectorRegistry
 {%- if cookiecutter.connector_type == "rotation" %}
-from modelmesh_cdk.base.pool_rotation import pool_rotation_options
+from modelmesh.routing.pools import rotation_options
 {%- endif %}
 from {{ cookiecutter.__package_name }}.connector import {{ cookiecutter.__class_name }}
 

@@ -8,14 +8,11 @@ flushes the sinks, saves the state and closes every connector, in that order.
 
 from __future__ import annotations
 
-import enum
 import os
 import random
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from typing import Any
-
-import attrs
 
 from modelmesh.clock import SYSTEM_CLOCK, Clock
 from modelmesh.config import load_config
@@ -39,6 +36,7 @@ from modelmesh.routing.pools import (
     pool_node,
     provider_options,
     quota_period,
+    rotation_options,
 )
 from modelmesh.routing.retry import RetryPolicy
 from modelmesh.routing.router import Explanation, ProviderRuntime, Router
@@ -450,26 +448,6 @@ class ModelMesh:
                     await router._probe_model(pool, model)
 
 
-def rotation_options(pool: PoolConfig) -> dict[str, Any]:
-    """The options a pool's rotation connector is built with (its selection, deactivation
-    and recovery settings, then its strategy's own), as plain values."""
-    options = {
-        "deactivation": _plain(pool.deactivation),
-        "recovery": _plain(pool.recovery),
-        "model_priority": list(pool.model_priority),
-        "provider_priority": list(pool.provider_priority),
-        "fallback_strategy": pool.fallback_strategy.value,
-        "balance_mode": pool.balance_mode.value,
-        "affinity_mode": pool.affinity_mode.value,
-        "session_timeout": pool.session_timeout,
-        "session_header": pool.session_header,
-        "latency_window": pool.latency_window,
-        "rate_limit": _plain(pool.rate_limit),
-    }
-    options.update(pool.strategy_options)
-    return options
-
-
 def _storage_options(settings: StorageConfig) -> dict[str, Any]:
     """The storage section's common keys in the CDK storage options' names."""
     return {
@@ -480,12 +458,3 @@ def _storage_options(settings: StorageConfig) -> dict[str, Any]:
         "lock_retry_interval_seconds": settings.locking.retry_interval,
         **settings.options,
     }
-
-
-def _plain(value: Any) -> Any:
-    return attrs.asdict(
-        value,
-        value_serializer=lambda _inst, _field, v: (
-            v.value if isinstance(v, enum.Enum) else list(v) if isinstance(v, tuple) else v
-        ),
-    )

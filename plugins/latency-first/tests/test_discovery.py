@@ -11,7 +11,7 @@ from pathlib import Path
 from modelmesh.config import load_config
 from modelmesh.interfaces.connector import ConnectorType
 from modelmesh.registry import ConnectorRegistry
-from modelmesh_cdk.base.pool_rotation import pool_rotation_options
+from modelmesh.routing.pools import rotation_options
 from modelmesh_plugin_latency_first.connector import LatencyFirstRotation
 
 CONNECTOR_ID = "modelmesh.latency-first.v1"
@@ -46,7 +46,7 @@ def test_built_from_a_yaml_configuration_that_names_it(tmp_path: Path) -> None:
     path.write_text(CONFIG, encoding="utf-8")
     config = load_config(path, resolve_secrets=False)
     pool = config.pools["chat"]
-    connector_id, options = pool.strategy, pool_rotation_options(pool)
+    connector_id, options = pool.strategy, rotation_options(pool)
     assert connector_id == CONNECTOR_ID
 
     async def build() -> None:

@@ -10,7 +10,6 @@ writes only its selection. Nothing here reads a clock: time arrives in
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -24,7 +23,6 @@ from modelmesh.config.schema import (
     AffinityMode,
     BalanceMode,
     FallbackStrategy,
-    PoolConfig,
     QuotaResetPolicy,
     QuotaWindow,
     ThrottleAction,
@@ -60,7 +58,6 @@ __all__ = [
     "RateLimitOptions",
     "active_candidates",
     "next_in_pool_order",
-    "pool_rotation_options",
     "priority_ranker",
 ]
 
@@ -153,23 +150,6 @@ class PoolRotationConfig:
     session_header: str | None = None
     latency_window: int = attrs.field(default=50, validator=at_least(1))
     rate_limit: RateLimitOptions = attrs.field(factory=RateLimitOptions)
-
-
-def pool_rotation_options(pool: PoolConfig) -> dict[str, Any]:
-    """The options mapping a pool's rotation connector is built from, as the mesh makes it:
-    the pool's rotation keys with its ``strategy_options`` beside them."""
-    options = attrs.asdict(pool, recurse=True, value_serializer=_plain)
-    keys = [field.name for field in attrs.fields(PoolRotationConfig)]
-    return {**{key: options[key] for key in keys}, **pool.strategy_options}
-
-
-def _plain(_instance: Any, _field: Any, value: Any) -> Any:
-    """YAML-shaped values: enums as their text, tuples as lists."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, tuple):
-        return list(value)
-    return value
 
 
 def _maintenance(options: PoolDeactivationOptions) -> MaintenanceWindow | None:

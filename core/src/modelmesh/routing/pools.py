@@ -9,7 +9,9 @@ explicitly, minus excluded providers; its order is the order traffic prefers.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -187,6 +189,36 @@ def provider_options(
     if declared:
         options["models"] = [_declaration(model) for model in declared]
     return options
+
+
+def rotation_options(pool: PoolConfig) -> dict[str, Any]:
+    """The options a pool's rotation connector is built with: the pool's selection,
+    deactivation and recovery keys as plain values, then its ``strategy_options``."""
+    options = {
+        "deactivation": _plain(pool.deactivation),
+        "recovery": _plain(pool.recovery),
+        "model_priority": list(pool.model_priority),
+        "provider_priority": list(pool.provider_priority),
+        "fallback_strategy": pool.fallback_strategy.value,
+        "balance_mode": pool.balance_mode.value,
+        "affinity_mode": pool.affinity_mode.value,
+        "session_timeout": pool.session_timeout,
+        "session_header": pool.session_header,
+        "latency_window": pool.latency_window,
+        "rate_limit": _plain(pool.rate_limit),
+    }
+    options.update(pool.strategy_options)
+    return options
+
+
+def _plain(value: Any) -> Any:
+    """An attrs value as YAML-shaped data: enums as their text, tuples as lists."""
+    return attrs.asdict(
+        value,
+        value_serializer=lambda _inst, _field, v: (
+            v.value if isinstance(v, enum.Enum) else list(v) if isinstance(v, tuple) else v
+        ),
+    )
 
 
 def _declaration(model: ModelConfig) -> dict[str, object]:
