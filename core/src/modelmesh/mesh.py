@@ -313,6 +313,8 @@ class ModelMesh:
             tree = CapabilityTree()
             models = await self._catalogue(config, providers, tree)
             pools = self._pools(config, models, tree, registry)
+            for model in models.values():
+                state.model(model.model_id, model.provider_id)
             router = Router(
                 pools=pools,
                 providers=providers,
