@@ -97,6 +97,22 @@ class RoutingInfo:
     attempts: int
 
 
+# The OpenAI SDK reads an optional field a response left out as None, and code written
+# for it relies on that (``chunk.choices[0].delta.content or ""`` on the last chunk).
+_MESSAGE_FIELDS = ("role", "content", "tool_calls", "function_call", "refusal")
+
+
+def _sdk_payload(payload: dict[str, Any], message_key: str) -> dict[str, Any]:
+    """``payload`` with the optional message (or delta) fields and usage present."""
+    for choice in payload.get("choices", ()):
+        message = choice.get(message_key)
+        if isinstance(message, dict):
+            for field in _MESSAGE_FIELDS:
+                message.setdefault(field, None)
+    payload.setdefault("usage", None)
+    return payload
+
+
 def _routing(routed: Routed[Any] | RoutedStream) -> RoutingInfo:
     return RoutingInfo(routed.pool_id, routed.model_id, routed.provider_id, routed.attempts)
 
@@ -151,7 +167,8 @@ class _AsyncCompletions:
             routed = await router.stream(request, timeout=timeout, session_id=session_id)
             return _AsyncChunks(routed)
         result = await router.complete(request, timeout=timeout, session_id=session_id)
-        return OpenAIObject(result.value.to_openai_payload(), _routing(result))
+        payload = _sdk_payload(result.value.to_openai_payload(), "message")
+        return OpenAIObject(payload, _routing(result))
 
 
 class _AsyncChunks:
@@ -166,7 +183,7 @@ class _AsyncChunks:
 
     async def __anext__(self) -> OpenAIObject:
         chunk: CompletionChunk = await anext(self._routed)
-        return OpenAIObject(chunk.to_openai_payload(), self.routing)
+        return OpenAIObject(_sdk_payload(chunk.to_openai_payload(), "delta"), self.routing)
 
     async def aclose(self) -> None:
         await self._routed.aclose()
