@@ -443,9 +443,11 @@ class ModelMesh:
                 continue
             for model in pool.members:
                 record = router.state.model(model.model_id, model.provider_id)
-                if record.status is ModelStatus.STANDBY and record.deactivation_reason not in (
-                    DeactivationReason.MANUAL,
-                    None,
+                # Only a model out for errors can be proven well by a probe; limits and
+                # windows end on the calendar.
+                if record.status is ModelStatus.STANDBY and record.deactivation_reason in (
+                    DeactivationReason.ERROR_THRESHOLD,
+                    DeactivationReason.QUOTA_EXHAUSTED,
                 ):
                     await router._probe_model(pool, model)
 

@@ -80,6 +80,10 @@ class RetryPolicy:
         return delay
 
     def waits_too_long(self, retry_after: float | None) -> bool:
-        """True when the provider asks for a longer pause than ``max_delay``: rotating
-        then serves the caller sooner than waiting would."""
-        return retry_after is not None and retry_after > self.config.max_delay
+        """True when the provider asks for a longer pause than ``max_delay`` and its
+        advice is honoured: rotating then serves the caller sooner than waiting would."""
+        return (
+            self.config.honor_retry_after
+            and retry_after is not None
+            and retry_after > self.config.max_delay
+        )

@@ -504,7 +504,9 @@ class Router:
         provider_state = self.state.provider(model.provider_id)
         if isinstance(error, AuthenticationError):
             if ProviderDeactivationTrigger.ON_AUTH_FAILURE in triggers:
-                self._deactivate_provider(model.provider_id, "auth_failure", pool.pool_id)
+                self._deactivate_provider(
+                    model.provider_id, "auth_failure", pool.pool_id, auth_failed=True
+                )
         elif (
             ProviderDeactivationTrigger.ON_API_OUTAGE in triggers
             and error.category in _OUTAGE_CATEGORIES
@@ -683,8 +685,10 @@ class Router:
                 f"{model.model_id} reactivated ({trigger})",
             )
 
-    def _deactivate_provider(self, provider_id: str, reason: str, pool_id: str | None) -> None:
-        if not self.state.deactivate_provider(provider_id, reason):
+    def _deactivate_provider(
+        self, provider_id: str, reason: str, pool_id: str | None, *, auth_failed: bool = False
+    ) -> None:
+        if not self.state.deactivate_provider(provider_id, reason, auth_failed=auth_failed):
             return
         self.observer.event(
             EventType.PROVIDER_DEACTIVATED, provider_id=provider_id, pool_id=pool_id, reason=reason
@@ -745,6 +749,14 @@ class Router:
                     if apply:
                         self._activate(pool, model, "cooldown_expired")
                         snapshot = self._snapshot(pool, model, now, index)
+                    else:  # as the request would see it once recovered
+                        snapshot = attrs.evolve(
+                            snapshot,
+                            status=ModelStatus.ACTIVE,
+                            deactivation_reason=None,
+                            cooldown_until=None,
+                            failure_count=0,
+                        )
                 else:
                     until = snapshot.cooldown_until
                     reason = f"standby ({_reason_text(snapshot)})" + (
@@ -812,9 +824,14 @@ class Router:
         if pool.config.provider_recovery is not ProviderRecovery.ON_PROBE_SUCCESS:
             return
         state = self.state.provider(provider_id)
-        interval = timedelta(seconds=pool.config.recovery.cooldown)
-        since = state.last_probe or state.deactivated_at
-        if since is not None and now - since < interval:
+        # The first probe waits out the cooldown, later ones come every probe_interval.
+        if state.last_probe is not None and (
+            state.deactivated_at is None or state.last_probe > state.deactivated_at
+        ):
+            since, wait = state.last_probe, pool.config.recovery.probe_interval
+        else:
+            since, wait = state.deactivated_at, pool.config.recovery.cooldown
+        if since is not None and now - since < timedelta(seconds=wait):
             return
         key = f"provider:{provider_id}"
         if key in self._probing:
