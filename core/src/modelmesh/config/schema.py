@@ -367,7 +367,7 @@ class DeactivationConfig:
     budget_limit: float | None = attrs.field(default=None, validator=optional(at_least(0)))
     quota_window: QuotaWindow | None = None
     maintenance_window: str | None = attrs.field(default=None, validator=optional(cron))
-    maintenance_duration: Duration = 3600.0
+    maintenance_duration: Duration = attrs.field(default=3600.0, validator=at_least(60))
 
 
 @attrs.frozen(kw_only=True)
