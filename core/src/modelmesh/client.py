@@ -448,13 +448,14 @@ def create(
 ) -> MeshClient:
     """A ready MeshClient: from ``config``, or from providers found in the environment.
 
-    With ``config`` nothing is detected. Otherwise ``pool`` (a predefined pool) or the
+    With ``config`` nothing is detected (``environ`` still resolves its ``${VAR}``
+    references). Otherwise ``pool`` (a predefined pool) or the
     ``capabilities`` (one pool each, named by the string given) are served by every
     provider whose API key or host variable is set (or those of ``api_keys``, then only
     those), narrowed by ``providers`` and ``models``.
     """
     if config is not None:
-        return MeshClient(config, **mesh_options)
+        return MeshClient(config, environ=environ, **mesh_options)
     from modelmesh.autodetect import build_config, detect
 
     environment = os.environ if environ is None else environ
