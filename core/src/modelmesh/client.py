@@ -404,7 +404,12 @@ class MeshClient:
         return self.mesh.active_providers()
 
     def rotate(self, pool: str) -> str | None:
-        return self.mesh.rotate(pool)
+        """As ModelMesh.rotate, run on the client's loop, where the mesh's state lives."""
+
+        async def rotate() -> str | None:
+            return self.mesh.rotate(pool)
+
+        return self._run(rotate())
 
     def explain(self, model: str, **options: Any) -> Any:
         return self.mesh.explain(model, **options)

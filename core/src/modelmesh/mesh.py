@@ -241,14 +241,18 @@ class ModelMesh:
         pool = router.pools[pool_id] if pool_id else self._pool_of(model_id)
         snapshot = router._snapshot(pool, model, self.clock.now(), 0)
         router._deactivate(pool, model, snapshot, DeactivationReason.MANUAL, self.clock.now())
+        router.persist_soon()
 
     def recover(self, model_id: str) -> None:
         """Bring a model back now, whatever put it on standby (a manual command)."""
         router = self.get_router()
         router._activate(self._pool_of(model_id), self._model(model_id), "manual")
+        router.persist_soon()
 
     def recover_provider(self, provider_id: str) -> None:
-        self.get_router()._activate_provider(provider_id, "manual")
+        router = self.get_router()
+        router._activate_provider(provider_id, "manual")
+        router.persist_soon()
 
     async def probe_model(self, model_id: str) -> bool:
         return await self.get_router().probe_model(model_id)

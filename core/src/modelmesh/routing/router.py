@@ -857,6 +857,16 @@ class Router:
         self._model_probe_at[model.model_id] = now
         self._spawn(key, self._probe_model(pool, model))
 
+    def persist_soon(self) -> None:
+        """Sync the state in the background after a change made outside a request (a
+        manual command), when an event loop is running; else the next request does."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if "state-sync" not in self._probing:
+            self._spawn("state-sync", self.state.sync())
+
     def _spawn(self, key: str, coroutine: Awaitable[None]) -> None:
         self._probing.add(key)
 
