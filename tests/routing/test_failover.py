@@ -95,7 +95,10 @@ def test_persistent_429_puts_the_model_on_standby_within_one_request(
 
     run(scenario())
     assert (calls(a), calls(b)) == (3, 1)
-    assert len(clock.sleeps) == 2  # backoff between the three calls to a, none after
+    # Exponential backoff with jitter from 0.5 s between the three calls to a, none after.
+    first, second = clock.sleeps
+    assert 0.25 <= first <= 0.5
+    assert 0.5 <= second <= 1.0
 
 
 @pytest.mark.parametrize("status", [500, 503])

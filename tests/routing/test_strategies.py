@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 from modelmesh.clock import SYSTEM_CLOCK, Clock, ManualClock
-from modelmesh.errors import AllProvidersExhaustedError, NoActiveModelError, RequestDeadlineError
+from modelmesh.errors import (
+    AllProvidersExhaustedError,
+    NoActiveModelError,
+    RequestDeadlineError,
+    SessionModelUnavailableError,
+)
 from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import CHAT_PATH, FakeUpstream, error, ok
@@ -455,3 +460,28 @@ def test_a_strategy_wait_beyond_the_deadline_ends_the_request_unsent(
     run(scenario())
     assert calls(a) == 1
     assert clock.sleeps == []
+
+
+def test_strict_affinity_refuses_to_move_a_session(
+    upstreams: list[FakeUpstream], mesh_of: Callable[..., Path], clock: ManualClock
+) -> None:
+    a, b = upstreams[0], upstreams[1]
+    pool = """
+        strategy: session-stickiness
+        affinity_mode: strict
+        retry: {max_attempts: 1}
+        deactivation: {retry_limit: 1}
+    """
+
+    async def scenario() -> None:
+        mesh = await started(mesh_of(pool, count=2), clock)
+        assert await served(mesh, user="alice") == ["a.m"]
+        a.script(error(500))
+        for _ in range(2):
+            with pytest.raises(SessionModelUnavailableError):
+                await served(mesh, user="alice")
+        assert await served(mesh, user="bob") == ["b.m"]
+        await mesh.shutdown()
+
+    run(scenario())
+    assert (calls(a), calls(b)) == (2, 1)
