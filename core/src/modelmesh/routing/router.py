@@ -56,6 +56,7 @@ from modelmesh.interfaces.rotation import (
     NoCandidatesError,
     SelectionRequest,
 )
+from modelmesh.log import get_logger
 from modelmesh.observability import Observer
 from modelmesh.routing.budget import (
     BudgetBreach,
@@ -69,6 +70,8 @@ from modelmesh.routing.retry import Verdict
 from modelmesh.state import StateManager
 
 T = TypeVar("T")
+
+_log = get_logger("modelmesh.router")
 
 _PROBE_MESSAGE = ({"role": "user", "content": "ping"},)
 # Failures that say the provider's service, not one model, is down.
@@ -532,6 +535,8 @@ class Router:
             model.model_id, latency_ms=latency_ms, tokens=usage.total_tokens, cost=cost
         )
         self.providers[model.provider_id].connector.report_usage(model.model_id, usage)
+        if cost:
+            self._budget_alert(model.provider_id, cost)
         self.observer.record_request(
             model_id=model.model_id,
             provider_id=model.provider_id,
@@ -577,6 +582,31 @@ class Router:
                 )
             )
         self.observer.maybe_flush()
+
+    def _budget_alert(self, provider_id: str, cost: float) -> None:
+        """Warn once when a provider's spending crosses ``alert_threshold`` of a limit."""
+        budget = self.providers[provider_id].config.budget
+        now = self.clock.now()
+        state = self.state.provider(provider_id)
+        for name, limit, period in (
+            ("daily", budget.daily_limit, Period.DAILY),
+            ("monthly", budget.monthly_limit, Period.MONTHLY),
+        ):
+            if not limit:
+                continue
+            spent = state.usage(period, now).cost
+            alert = budget.alert_threshold * limit
+            if spent - cost < alert <= spent:
+                self.observer.trace(
+                    Severity.WARNING,
+                    "router",
+                    f"provider {provider_id} has spent {spent / limit:.0%} of its {name} budget",
+                    spent=spent,
+                    limit=limit,
+                )
+                _log.warning(
+                    "budget alert", provider=provider_id, budget=name, spent=spent, limit=limit
+                )
 
     def _request_failed(
         self, run: _Attempts, error: BaseException, started: float, prompt_preview: str | None
