@@ -486,7 +486,13 @@ class Router:
             or error.category in _COUNTED_CATEGORIES
             or isinstance(error, AuthenticationError)
         )
-        self.state.record_failure(model.model_id, counts=counts, latency_ms=latency_ms)
+        # Only a timeout says how slow the model is; a refused or broken call is fast
+        # and would make a failing model look quick to latency-first.
+        self.state.record_failure(
+            model.model_id,
+            counts=counts,
+            latency_ms=latency_ms if error.category == "timeout" else None,
+        )
         self.observer.record_request(
             model_id=model.model_id,
             provider_id=model.provider_id,
