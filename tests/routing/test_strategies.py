@@ -264,18 +264,17 @@ def test_latency_first_prefers_the_faster_upstream(
     """Latency is measured on the mesh's clock, so this mesh runs on the real one; no
     retry waits happen (one attempt per model), only the upstreams' small delays."""
     a, b = upstreams[0], upstreams[1]
-    # a's one failure is slow, so a is known as slow; b is known as fast once it answers.
-    a.script(error(500, delay=0.05))
-    b.script(ok(), ok(delay=0.2))
+    a.script(ok(delay=0.1), error(500))
+    b.script(ok(), ok(delay=0.3))
     pool = "strategy: latency-first\nretry: {max_attempts: 1}"
     real: Clock = SYSTEM_CLOCK
 
     async def scenario() -> None:
         mesh = await ModelMesh(mesh_of(pool, count=2), clock=real).initialize()
-        # a fails (50 ms); b answers fast, then once slowly (200 ms): a's 50 ms is now the
-        # lower mean, and a answers in about that from then on.
-        a.script(ok(delay=0.05), ok(delay=0.05))
-        assert await served(mesh, 4) == ["b.m", "b.m", "a.m", "a.m"]
+        # 1: nothing known, pool order: a answers in 100 ms. 2: b, unknown, gets the median
+        # (a's 100 ms), a tie that pool order settles for a, which fails: b answers fast.
+        # 3: b is the faster, answers in 300 ms, and its mean passes a's. 4: a again.
+        assert await served(mesh, 4) == ["a.m", "b.m", "b.m", "a.m"]
         await mesh.shutdown()
 
     run(scenario())
