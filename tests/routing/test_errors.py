@@ -5,8 +5,7 @@ Driven through a YAML file and real HTTP to fake upstreams, like a user's reques
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,10 +21,8 @@ from modelmesh.errors import (
     RequestDeadlineError,
     UnknownModelError,
 )
-from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import (
-    CHAT_PATH,
     Error,
     FakeUpstream,
     content_filtered,
@@ -35,47 +32,7 @@ from modelmesh_cdk.testing.fake_upstream import (
 )
 
 from .conftest import run, started
-
-NAMES = ("a", "b", "c")
-
-
-def mesh_yaml(
-    urls: Sequence[str],
-    pool: str = "",
-    *,
-    providers: Mapping[str, str] | None = None,
-    models: Mapping[str, str] | None = None,
-    pools: str | None = None,
-) -> str:
-    """Providers a, b, c on ``urls``, one chat model each (``a.m``, ...) with extra keys
-    from ``models``, and a pool ``chat`` with ``pool`` as its extra keys, unless
-    ``pools`` replaces the whole section."""
-    lines = ["providers:"]
-    for name, url in zip(NAMES, urls, strict=False):
-        lines += [f"  {name}:", "    connector: openai.llm.v1", f"    base_url: {url}"]
-        lines += ["    api_key: test", *_indented((providers or {}).get(name, ""), 4)]
-    lines.append("models:")
-    for name in NAMES[: len(urls)]:
-        lines += [f"  {name}.m:", f"    provider: {name}", "    capabilities: [chat-completion]"]
-        lines += _indented((models or {}).get(name, ""), 4)
-    lines.append("pools:")
-    if pools is None:
-        lines += ["  chat:", "    capability: chat-completion", *_indented(pool, 4)]
-    else:
-        lines += _indented(pools, 2)
-    return "\n".join(lines) + "\n"
-
-
-def _indented(text: str, width: int) -> list[str]:
-    return [" " * width + line for line in textwrap.dedent(text).splitlines() if line.strip()]
-
-
-def chat(model: str = "chat") -> CompletionRequest:
-    return CompletionRequest(model, [{"role": "user", "content": "hi"}])
-
-
-def calls(server: FakeUpstream) -> int:
-    return sum(1 for request in server.requests if request.path == CHAT_PATH)
+from .meshes import calls, chat, mesh_yaml
 
 
 @pytest.fixture

@@ -6,57 +6,17 @@ upstream was called how often, the pool's status and the backoff waits on the cl
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from modelmesh.clock import ManualClock
-from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import CHAT_PATH, FakeUpstream, error, ok, reset, stall
 
 from .conftest import run, started
-
-NAMES = ("a", "b", "c")
-
-
-def mesh_yaml(
-    urls: Sequence[str],
-    pool: str = "",
-    *,
-    providers: Mapping[str, str] | None = None,
-    pools: str | None = None,
-) -> str:
-    """Providers a, b, c on ``urls``, one chat model each (``a.m``, ...), and a pool
-    ``chat`` with ``pool`` (YAML) as its extra keys, unless ``pools`` replaces it."""
-    lines = ["providers:"]
-    for name, url in zip(NAMES, urls, strict=False):
-        lines += [f"  {name}:", "    connector: openai.llm.v1", f"    base_url: {url}"]
-        lines += ["    api_key: test", *_indented((providers or {}).get(name, ""), 4)]
-    lines.append("models:")
-    for name in NAMES[: len(urls)]:
-        lines += [f"  {name}.m:", f"    provider: {name}", "    capabilities: [chat-completion]"]
-    lines.append("pools:")
-    if pools is None:
-        lines += ["  chat:", "    capability: chat-completion", *_indented(pool, 4)]
-    else:
-        lines += _indented(pools, 2)
-    return "\n".join(lines) + "\n"
-
-
-def _indented(text: str, width: int) -> list[str]:
-    return [" " * width + line for line in textwrap.dedent(text).splitlines() if line.strip()]
-
-
-def chat(model: str = "chat", **options: object) -> CompletionRequest:
-    return CompletionRequest(model, [{"role": "user", "content": "hi"}], **options)
-
-
-def calls(server: FakeUpstream) -> int:
-    """Chat completions the upstream received (probes list models instead)."""
-    return sum(1 for request in server.requests if request.path == CHAT_PATH)
+from .meshes import calls, chat, mesh_yaml
 
 
 def status_of(mesh: ModelMesh, model: str, pool: str = "chat") -> dict[str, object]:

@@ -7,8 +7,7 @@ The fake upstreams report usage in every answer, and the mesh's ManualClock star
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,46 +17,13 @@ from modelmesh.clock import ManualClock
 from modelmesh.errors import BudgetExceededError, NoActiveModelError
 from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh.mesh import ModelMesh
-from modelmesh_cdk.testing.fake_upstream import CHAT_PATH, FakeUpstream, ok
+from modelmesh_cdk.testing.fake_upstream import FakeUpstream, ok
 
 from .conftest import run, started
+from .meshes import calls, chat, mesh_yaml
 
-NAMES = ("a", "b", "c")
 # a first whenever it is active, so a model coming back is seen taking traffic again.
 A_FIRST = "strategy: priority-selection\nmodel_priority: [a.m, b.m]\n"
-
-
-def mesh_yaml(
-    urls: Sequence[str],
-    pool: str = "",
-    *,
-    providers: Mapping[str, str] | None = None,
-    models: Mapping[str, str] | None = None,
-) -> str:
-    """Providers a, b, c on ``urls`` with extra keys from ``providers``, one chat model
-    each (``a.m``, ...) with extra keys from ``models``, and a pool ``chat``."""
-    lines = ["providers:"]
-    for name, url in zip(NAMES, urls, strict=False):
-        lines += [f"  {name}:", "    connector: openai.llm.v1", f"    base_url: {url}"]
-        lines += ["    api_key: test", *_indented((providers or {}).get(name, ""), 4)]
-    lines.append("models:")
-    for name in NAMES[: len(urls)]:
-        lines += [f"  {name}.m:", f"    provider: {name}", "    capabilities: [chat-completion]"]
-        lines += _indented((models or {}).get(name, ""), 4)
-    lines += ["pools:", "  chat:", "    capability: chat-completion", *_indented(pool, 4)]
-    return "\n".join(lines) + "\n"
-
-
-def _indented(text: str, width: int) -> list[str]:
-    return [" " * width + line for line in textwrap.dedent(text).splitlines() if line.strip()]
-
-
-def chat() -> CompletionRequest:
-    return CompletionRequest("chat", [{"role": "user", "content": "hi"}])
-
-
-def calls(server: FakeUpstream) -> int:
-    return sum(1 for request in server.requests if request.path == CHAT_PATH)
 
 
 def status_of(mesh: ModelMesh, model: str) -> dict[str, object]:

@@ -3,9 +3,8 @@ judged by which upstream the requests reached."""
 
 from __future__ import annotations
 
-import textwrap
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,36 +19,10 @@ from modelmesh.errors import (
 )
 from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh.mesh import ModelMesh
-from modelmesh_cdk.testing.fake_upstream import CHAT_PATH, FakeUpstream, error, ok
+from modelmesh_cdk.testing.fake_upstream import FakeUpstream, error, ok
 
 from .conftest import run, started
-
-NAMES = ("a", "b", "c")
-
-
-def mesh_yaml(
-    urls: Sequence[str], pool: str = "", *, models: Mapping[str, str] | None = None
-) -> str:
-    """Providers a, b, c on ``urls``, one chat model each (``a.m``, ...) with extra keys
-    from ``models``, and a pool ``chat`` with ``pool`` as its extra keys."""
-    lines = ["providers:"]
-    for name, url in zip(NAMES, urls, strict=False):
-        lines += [f"  {name}:", "    connector: openai.llm.v1", f"    base_url: {url}"]
-        lines.append("    api_key: test")
-    lines.append("models:")
-    for name in NAMES[: len(urls)]:
-        lines += [f"  {name}.m:", f"    provider: {name}", "    capabilities: [chat-completion]"]
-        lines += _indented((models or {}).get(name, ""), 4)
-    lines += ["pools:", "  chat:", "    capability: chat-completion", *_indented(pool, 4)]
-    return "\n".join(lines) + "\n"
-
-
-def _indented(text: str, width: int) -> list[str]:
-    return [" " * width + line for line in textwrap.dedent(text).splitlines() if line.strip()]
-
-
-def calls(server: FakeUpstream) -> int:
-    return sum(1 for request in server.requests if request.path == CHAT_PATH)
+from .meshes import calls, mesh_yaml
 
 
 async def served(mesh: ModelMesh, count: int = 1, **request: Any) -> list[str]:

@@ -5,18 +5,15 @@ silently shorter answer.
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from modelmesh.clock import ManualClock
 from modelmesh.errors import NoActiveModelError, StreamInterruptedError
-from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import (
-    CHAT_PATH,
     FakeUpstream,
     error,
     reset,
@@ -24,37 +21,7 @@ from modelmesh_cdk.testing.fake_upstream import (
 )
 
 from .conftest import run, started
-
-NAMES = ("a", "b", "c")
-
-
-def mesh_yaml(
-    urls: Sequence[str], pool: str = "", *, models: Mapping[str, str] | None = None
-) -> str:
-    """Providers a, b, c on ``urls``, one chat model each (``a.m``, ...) with extra keys
-    from ``models``, and a pool ``chat`` with ``pool`` as its extra keys."""
-    lines = ["providers:"]
-    for name, url in zip(NAMES, urls, strict=False):
-        lines += [f"  {name}:", "    connector: openai.llm.v1", f"    base_url: {url}"]
-        lines.append("    api_key: test")
-    lines.append("models:")
-    for name in NAMES[: len(urls)]:
-        lines += [f"  {name}.m:", f"    provider: {name}", "    capabilities: [chat-completion]"]
-        lines += _indented((models or {}).get(name, ""), 4)
-    lines += ["pools:", "  chat:", "    capability: chat-completion", *_indented(pool, 4)]
-    return "\n".join(lines) + "\n"
-
-
-def _indented(text: str, width: int) -> list[str]:
-    return [" " * width + line for line in textwrap.dedent(text).splitlines() if line.strip()]
-
-
-def chat() -> CompletionRequest:
-    return CompletionRequest("chat", [{"role": "user", "content": "tell me"}])
-
-
-def calls(server: FakeUpstream) -> int:
-    return sum(1 for request in server.requests if request.path == CHAT_PATH)
+from .meshes import calls, chat, mesh_yaml
 
 
 @pytest.fixture
@@ -118,8 +85,8 @@ def test_stream_with_usage_counts_the_reported_tokens(
     async def scenario() -> None:
         mesh = await started(a_b(), clock)
         await contents(mesh)
-        # The fake counts words: 2 in the prompt, 2 in the answer.
-        assert mesh.state.models["a.m"].total_tokens == 4
+        # The fake counts words: 1 in the prompt ("hi"), 2 in the answer.
+        assert mesh.state.models["a.m"].total_tokens == 3
         await mesh.shutdown()
 
     run(scenario())
