@@ -2,7 +2,8 @@
 
     uv run python benchmarks/run.py [--runs N] [SUITE ...]
 
-Suites: startup, config, transport, storage. Exit status 1 when a measured figure misses its goal.
+Suites: startup, config, transport, storage, routing. Exit status 1 when a measured figure
+misses its goal.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import config_load
+import routing
 import startup
 import storage
 import transport
@@ -28,6 +30,11 @@ SUITES = {
         transport.print_table,
     ),
     "storage": ("Storage save and load throughput (in process)", storage.run, storage.print_table),
+    "routing": (
+        "Routed calls against direct calls to the fake upstream (loopback), and a dead provider",
+        routing.run,
+        routing.print_table,
+    ),
 }
 
 
