@@ -143,6 +143,7 @@ def _rules(providers: list[str], models: list[str]) -> dict[str, st.SearchStrate
         "DeactivationConfig.maintenance_window": st.one_of(
             st.none(), st.sampled_from(["0 2 * * sun", "*/5 * * * *"])
         ),
+        "DeactivationConfig.maintenance_duration": st.sampled_from(["1h", 60, "90m"]),
         "DeactivationConfig.error_codes": st.lists(st.sampled_from([429, 500, 503]), max_size=3),
         "ErrorCodesConfig.retryable_codes": st.lists(st.integers(100, 599), max_size=3),
         "ErrorCodesConfig.non_retryable_codes": st.lists(st.integers(100, 599), max_size=3),
