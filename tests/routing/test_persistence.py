@@ -7,12 +7,8 @@ storage with ``immediate`` share deactivations and a free tier's request count.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,59 +19,12 @@ from modelmesh.errors import AllProvidersExhaustedError, NoActiveModelError
 from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import FakeUpstream, error
+from modelmesh_cdk.testing.redis_server import redis_url  # noqa: F401 - a fixture
 
 from .conftest import run, started
 
 COOLDOWN = 60.0
 MESSAGES = [{"role": "user", "content": "hi"}]
-REDIS_STARTUP_SECONDS = 15.0
-
-
-def _answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throwaway redis-server on loopback without persistence, or a skip."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        pytest.skip("redis-server is not on PATH: install it (apt-get install redis-server)")
-    workdir = tmp_path_factory.mktemp("redis")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = workdir / "redis-server.log"
-    with log.open("wb") as output:
-        # A file, not a pipe: a pipe nobody reads would stall the server once full.
-        server = subprocess.Popen(
-            [
-                executable,
-                *("--port", str(port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--dir", str(workdir)),
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + REDIS_STARTUP_SECONDS
-        while not _answers_ping(port):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server on port {port} did not answer PING in time")
-            try:
-                server.wait(timeout=0.02)
-            except subprocess.TimeoutExpired:
-                continue
-            raise RuntimeError(f"redis-server exited: {log.read_text(errors='replace')}")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 STORAGES = ["local-file", "sqlite", "redis"]

@@ -17,7 +17,10 @@ import pytest
 
 from modelmesh.clock import ManualClock
 from modelmesh_cdk.testing.fake_upstream import FakeUpstream
+from modelmesh_cdk.testing.redis_server import redis_url
 from modelmesh_cdk.testing.suites.guard import Departure, departures, is_suite, violations
+
+__all__ = ["fake_upstream", "fake_upstream_server", "manual_clock", "redis_url"]
 
 _SUITES = pytest.StashKey[dict[type, pytest.Collector]]()
 
