@@ -20,7 +20,7 @@ from modelmesh.config.connectors import build_registry, check_connectors, load_w
 from modelmesh.config.schema import MeshConfig, PoolConfig, StorageConfig
 from modelmesh.errors import ConfigurationError, ModelMeshError
 from modelmesh.interfaces.connector import ConnectorType
-from modelmesh.interfaces.rotation import DeactivationReason, ModelStatus
+from modelmesh.interfaces.rotation import ModelStatus
 from modelmesh.interfaces.storage import SyncPolicy
 from modelmesh.log import get_logger
 from modelmesh.observability import Observer
@@ -40,7 +40,7 @@ from modelmesh.routing.pools import (
 )
 from modelmesh.routing.retry import RetryPolicy
 from modelmesh.routing.router import Explanation, ProviderRuntime, Router
-from modelmesh.state import StateManager
+from modelmesh.state import ModelState, ProviderState, StateManager
 
 __all__ = ["ModelMesh"]
 
@@ -166,14 +166,10 @@ class ModelMesh:
 
     def list_models(self) -> list[dict[str, Any]]:
         """Every model of the mesh in the OpenAI ``/v1/models`` entry shape."""
-        seen: dict[str, dict[str, Any]] = {}
-        for pool in self.get_router().pools.values():
-            for model in pool.members:
-                seen.setdefault(
-                    model.model_id,
-                    {"id": model.model_id, "object": "model", "owned_by": model.provider_id},
-                )
-        return list(seen.values())
+        return [
+            {"id": model.model_id, "object": "model", "owned_by": model.provider_id}
+            for model in self.get_router().models
+        ]
 
     def active_providers(self) -> list[str]:
         router = self.get_router()
@@ -194,13 +190,7 @@ class ModelMesh:
                 models[model.model_id] = {
                     "status": "active" if active else "standby",
                     "provider": model.provider_id,
-                    "reason": (
-                        record.deactivation_reason.value
-                        if record.deactivation_reason is not None
-                        else None
-                        if provider.available
-                        else f"provider {provider.deactivation_reason}"
-                    ),
+                    "reason": _standby_reason(record, provider),
                     "cooldown_until": (
                         record.cooldown_until.isoformat() if record.cooldown_until else None
                     ),
@@ -236,45 +226,20 @@ class ModelMesh:
 
     def deactivate(self, model_id: str, *, pool_id: str | None = None) -> None:
         """Put a model on manual standby in every pool until ``recover`` is called."""
-        router = self.get_router()
-        model = self._model(model_id)
-        pool = router.pools[pool_id] if pool_id else self._pool_of(model_id)
-        snapshot = router._snapshot(pool, model, self.clock.now(), 0)
-        router._deactivate(pool, model, snapshot, DeactivationReason.MANUAL, self.clock.now())
-        router.persist_soon()
+        self.get_router().deactivate_model(model_id, pool_id=pool_id)
 
     def recover(self, model_id: str) -> None:
         """Bring a model back now, whatever put it on standby (a manual command)."""
-        router = self.get_router()
-        router._activate(self._pool_of(model_id), self._model(model_id), "manual")
-        router.persist_soon()
+        self.get_router().recover_model(model_id)
 
     def recover_provider(self, provider_id: str) -> None:
-        router = self.get_router()
-        router._activate_provider(provider_id, "manual")
-        router.persist_soon()
+        self.get_router().recover_provider(provider_id)
 
     async def probe_model(self, model_id: str) -> bool:
         return await self.get_router().probe_model(model_id)
 
     async def probe_provider(self, provider_id: str) -> bool:
         return await self.get_router().probe_provider(provider_id)
-
-    def _model(self, model_id: str) -> MeshModel:
-        for pool in self.get_router().pools.values():
-            for model in pool.members:
-                if model.model_id == model_id:
-                    return model
-        raise KeyError(f"no model {model_id!r} in any pool; known: {self._known_models()}")
-
-    def _pool_of(self, model_id: str) -> Pool:
-        for pool in self.get_router().pools.values():
-            if any(model.model_id == model_id for model in pool.members):
-                return pool
-        raise KeyError(f"no model {model_id!r} in any pool; known: {self._known_models()}")
-
-    def _known_models(self) -> str:
-        return ", ".join(entry["id"] for entry in self.list_models()) or "none"
 
     # --- building ----------------------------------------------------------------------
 
@@ -327,7 +292,7 @@ class ModelMesh:
                 tree=tree,
                 clock=self.clock,
             )
-            await self._probe_on_start(router)
+            await router.probe_on_start()
             self._resources = stack.pop_all()
             self._router, self._state = router, state
 
@@ -441,19 +406,14 @@ class ModelMesh:
             )
         return pools
 
-    async def _probe_on_start(self, router: Router) -> None:
-        for pool in router.pools.values():
-            if not pool.config.recovery.probe_on_start:
-                continue
-            for model in pool.members:
-                record = router.state.model(model.model_id, model.provider_id)
-                # Only a model out for errors can be proven well by a probe; limits and
-                # windows end on the calendar.
-                if record.status is ModelStatus.STANDBY and record.deactivation_reason in (
-                    DeactivationReason.ERROR_THRESHOLD,
-                    DeactivationReason.QUOTA_EXHAUSTED,
-                ):
-                    await router._probe_model(pool, model)
+
+def _standby_reason(record: ModelState, provider: ProviderState) -> str | None:
+    """Why a model is out: its own reason first, else its provider's; None when in."""
+    if record.deactivation_reason is not None:
+        return record.deactivation_reason.value
+    if not provider.available:
+        return f"provider {provider.deactivation_reason}"
+    return None
 
 
 def _storage_options(settings: StorageConfig) -> dict[str, Any]:

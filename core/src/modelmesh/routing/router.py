@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -177,6 +177,11 @@ class Router:
         self.tree = tree
         self.clock = clock
         self._resolved: dict[str, Pool] = {}
+        # Each model with the first pool holding it, whose policy manual commands use.
+        self._homes: dict[str, tuple[Pool, MeshModel]] = {}
+        for pool in self.pools.values():
+            for model in pool.members:
+                self._homes.setdefault(model.model_id, (pool, model))
         self._tasks: set[asyncio.Task[None]] = set()
         self._probing: set[str] = set()
         self._model_probe_at: dict[str, datetime] = {}
@@ -229,6 +234,41 @@ class Router:
             selected_model=selected,
             reason=reason,
         )
+
+    @property
+    def models(self) -> list[MeshModel]:
+        """Every model of some pool, in the order pools and their members first name it."""
+        return [model for _, model in self._homes.values()]
+
+    def _home(self, model_id: str) -> tuple[Pool, MeshModel]:
+        try:
+            return self._homes[model_id]
+        except KeyError:
+            known = ", ".join(self._homes) or "none"
+            raise KeyError(f"no model {model_id!r} in any pool; known: {known}") from None
+
+    # --- manual commands -------------------------------------------------------------
+
+    def deactivate_model(self, model_id: str, *, pool_id: str | None = None) -> None:
+        """Put a model on manual standby, in every pool, until ``recover_model``."""
+        pool, model = self._home(model_id)
+        if pool_id is not None:
+            pool = self.pools[pool_id]
+        now = self.clock.now()
+        snapshot = self._snapshot(pool, model, now, 0)
+        self._deactivate(pool, model, snapshot, DeactivationReason.MANUAL, now)
+        self.persist_soon()
+
+    def recover_model(self, model_id: str) -> None:
+        """Bring a model back now, whatever put it on standby."""
+        pool, model = self._home(model_id)
+        self._activate(pool, model, "manual")
+        self.persist_soon()
+
+    def recover_provider(self, provider_id: str) -> None:
+        """Bring a deactivated provider back now."""
+        self._activate_provider(provider_id, "manual")
+        self.persist_soon()
 
     # --- the three calls -------------------------------------------------------------
 
@@ -314,11 +354,11 @@ class Router:
         pool = self.resolve(name)
         seconds = timeout if timeout is not None else pool.retry.config.deadline
         if isinstance(request, CompletionRequest):
-            estimated = _estimate_tokens(request.messages)
+            estimated = estimate_prompt_tokens(request.messages)
             max_output = request.max_tokens
             session_id = session_id or request.user
         else:
-            estimated = _estimate_tokens(request.input)
+            estimated = estimate_prompt_tokens(request.input)
             max_output = None
         return _Attempts(
             pool=pool,
@@ -349,9 +389,7 @@ class Router:
         try:
             while True:
                 model = self._select(run)
-                retry_limit = pool.retry.config.max_attempts
-                scope = pool.retry.config.scope
-                for attempt in range(1, retry_limit + 1):
+                for attempt in range(1, pool.retry.config.max_attempts + 1):
                     result = await self._attempt(run, model, call)
                     if not isinstance(result, ProviderError):
                         routed = Routed(
@@ -365,7 +403,7 @@ class Router:
                     if pool.retry.classify(result) is Verdict.RAISE:
                         raise result
                     delay = self._retry_delay(run, model, result, attempt)
-                    if delay is None or scope is not RetryScope.SAME_MODEL:
+                    if delay is None or pool.retry.config.scope is not RetryScope.SAME_MODEL:
                         break
                     await self.clock.sleep(delay)
                 run.failed.add(model.model_id)
@@ -694,31 +732,28 @@ class Router:
                 until=until.isoformat() if until else None,
             )
 
-    def _activate(self, pool: Pool | None, model: MeshModel, trigger: str) -> None:
+    def _activate(self, pool: Pool, model: MeshModel, trigger: str) -> None:
         state = self.state.model(model.model_id, model.provider_id)
         deactivated_at = state.deactivated_at
         if not self.state.activate(model.model_id):
             return
         downtime = (self.clock.now() - deactivated_at).total_seconds() if deactivated_at else 0.0
-        pool_id = pool.pool_id if pool is not None else None
         self.observer.event(
             EventType.MODEL_ACTIVATED,
             model_id=model.model_id,
             provider_id=model.provider_id,
-            pool_id=pool_id,
+            pool_id=pool.pool_id,
             trigger=trigger,
         )
         self.observer.record_recovery(
             model_id=model.model_id,
             provider_id=model.provider_id,
-            pool_id=pool_id,
+            pool_id=pool.pool_id,
             downtime_s=downtime,
         )
         if self.observer.wants_trace(Severity.INFO):
             self.observer.trace(
-                Severity.INFO,
-                f"pool.{pool_id}" if pool_id else "mesh",
-                f"{model.model_id} reactivated ({trigger})",
+                Severity.INFO, f"pool.{pool.pool_id}", f"{model.model_id} reactivated ({trigger})"
             )
 
     def _deactivate_provider(
@@ -926,12 +961,7 @@ class Router:
             try:
                 await runtime.connector.discover_models()
             except NotImplementedError:
-                model = next(
-                    m
-                    for p in self.pools.values()
-                    for m in p.members
-                    if m.provider_id == provider_id
-                )
+                model = next(m for m in self.models if m.provider_id == provider_id)
                 await runtime.connector.complete(
                     CompletionRequest(model.upstream_name, _PROBE_MESSAGE, max_tokens=1)
                 )
@@ -944,13 +974,9 @@ class Router:
 
     async def probe_model(self, model_id: str) -> bool:
         """Send a one-token completion to a model; recover it when it answers."""
-        for pool in self.pools.values():
-            for model in pool.members:
-                if model.model_id == model_id:
-                    return await self._probe_model(pool, model)
-        raise KeyError(model_id)
+        return await self._probe_model(*self._home(model_id))
 
-    async def _probe_model(self, pool: Pool | None, model: MeshModel) -> bool:
+    async def _probe_model(self, pool: Pool, model: MeshModel) -> bool:
         connector = self.providers[model.provider_id].connector
         try:
             await connector.complete(
@@ -960,6 +986,20 @@ class Router:
             return False
         self._activate(pool, model, "probe_success")
         return True
+
+    async def probe_on_start(self) -> None:
+        """Probe, in pools that ask for it, the models a restart found out for errors:
+        only those can be proven well by a probe; limits and windows end on the calendar."""
+        for pool in self.pools.values():
+            if not pool.config.recovery.probe_on_start:
+                continue
+            for model in pool.members:
+                record = self.state.model(model.model_id, model.provider_id)
+                if record.status is ModelStatus.STANDBY and record.deactivation_reason in (
+                    DeactivationReason.ERROR_THRESHOLD,
+                    DeactivationReason.QUOTA_EXHAUSTED,
+                ):
+                    await self._probe_model(pool, model)
 
     async def drain(self) -> None:
         """Wait for the probes started so far (tests, and a clean shutdown)."""
@@ -1007,7 +1047,7 @@ class RoutedStream:
         self.model_id = routed.model_id
         self.provider_id = routed.provider_id
         self.attempts = routed.attempts
-        self._model = next(m for m in run.pool.members if m.model_id == self.model_id)
+        self._model = router._home(self.model_id)[1]
 
     def __aiter__(self) -> RoutedStream:
         return self
@@ -1065,10 +1105,6 @@ async def _close(chunks: AsyncIterator[Any]) -> None:
 
 def _completion_usage(response: CompletionResponse) -> TokenUsage:
     return response.usage
-
-
-def _estimate_tokens(messages: Sequence[Any] | str) -> int:
-    return estimate_prompt_tokens(messages)
 
 
 def _preview(content: Any) -> str | None:
