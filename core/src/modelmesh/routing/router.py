@@ -148,6 +148,7 @@ class _Attempts:
     max_output_tokens: int | None
     session_id: str | None
     metadata: Mapping[str, Any]
+    prompt_preview: str | None = None
     request_id: str = attrs.Factory(lambda: uuid.uuid4().hex)
     count: int = 0
     failed: set[str] = attrs.Factory(set)
@@ -287,7 +288,7 @@ class Router:
             routed = attrs.evolve(request, model=model.upstream_name)
             return await self.providers[model.provider_id].connector.complete(routed)
 
-        return await self._run(run, call, _completion_usage, _preview(request.messages))
+        return await self._run(run, call, _completion_outcome)
 
     async def embed(
         self,
@@ -303,7 +304,7 @@ class Router:
             routed = attrs.evolve(request, model=model.upstream_name)
             return await self.providers[model.provider_id].connector.embed(routed)
 
-        return await self._run(run, call, lambda response: response.usage, _preview(request.input))
+        return await self._run(run, call, lambda response: (response.usage, None))
 
     async def stream(
         self,
@@ -336,7 +337,7 @@ class Router:
             return first, chunks
 
         started = self.clock.monotonic()
-        routed = await self._run(run, call, None, _preview(request.messages), final=False)
+        routed = await self._run(run, call, None)
         first, chunks = routed.value
         return RoutedStream(self, run, routed, first, chunks, started)
 
@@ -354,35 +355,34 @@ class Router:
         pool = self.resolve(name)
         seconds = timeout if timeout is not None else pool.retry.config.deadline
         if isinstance(request, CompletionRequest):
-            estimated = estimate_prompt_tokens(request.messages)
+            prompt: Any = request.messages
             max_output = request.max_tokens
             session_id = session_id or request.user
         else:
-            estimated = estimate_prompt_tokens(request.input)
+            prompt = request.input
             max_output = None
         return _Attempts(
             pool=pool,
             mode=mode,
             deadline=self.clock.monotonic() + seconds,
             deadline_seconds=seconds,
-            estimated_tokens=estimated,
+            estimated_tokens=estimate_prompt_tokens(prompt),
             max_output_tokens=max_output,
             session_id=session_id,
             metadata=metadata or {},
+            prompt_preview=_preview(prompt),
         )
 
     async def _run(
         self,
         run: _Attempts,
         call: Callable[[MeshModel], Awaitable[T]],
-        usage_of: Callable[[T], TokenUsage] | None,
-        prompt_preview: str | None,
-        *,
-        final: bool = True,
+        outcome_of: Callable[[T], tuple[TokenUsage, str | None]] | None,
     ) -> Routed[T]:
         """Select, call, retry, rotate until a model answers or none is left.
 
-        ``final`` is False for streams: their success is recorded when they end.
+        ``outcome_of`` reads a result's usage and text for the records; without it (a
+        stream) the success is recorded when the stream ends.
         """
         pool = run.pool
         started = self.clock.monotonic()
@@ -395,9 +395,9 @@ class Router:
                         routed = Routed(
                             result, pool.pool_id, model.model_id, model.provider_id, run.count
                         )
-                        if final:
-                            usage = usage_of(result) if usage_of else TokenUsage()
-                            self._succeeded(run, model, usage, started, prompt_preview)
+                        if outcome_of is not None:
+                            usage, text = outcome_of(result)
+                            self._succeeded(run, model, usage, started, text)
                             await self.state.sync()
                         return routed
                     if pool.retry.classify(result) is Verdict.RAISE:
@@ -408,7 +408,7 @@ class Router:
                     await self.clock.sleep(delay)
                 run.failed.add(model.model_id)
         except (ProviderError, RoutingError, BudgetExceededError) as error:
-            self._request_failed(run, error, started, prompt_preview)
+            self._request_failed(run, error, started)
             await self.state.sync()
             raise
 
@@ -569,8 +569,7 @@ class Router:
         model: MeshModel,
         usage: TokenUsage,
         started: float,
-        prompt_preview: str | None,
-        response_preview: str | None = None,
+        response_preview: str | None,
     ) -> None:
         pool = run.pool
         latency_ms = run.latency_ms
@@ -621,7 +620,7 @@ class Router:
                     tokens_out=usage.completion_tokens,
                     cost=cost,
                     attempts=run.count,
-                    prompt_preview=prompt_preview,
+                    prompt_preview=run.prompt_preview,
                     response_preview=response_preview,
                 )
             )
@@ -652,9 +651,7 @@ class Router:
                     "budget alert", provider=provider_id, budget=name, spent=spent, limit=limit
                 )
 
-    def _request_failed(
-        self, run: _Attempts, error: BaseException, started: float, prompt_preview: str | None
-    ) -> None:
+    def _request_failed(self, run: _Attempts, error: BaseException, started: float) -> None:
         if self.observer.wants_trace(Severity.ERROR):
             self.observer.trace(
                 Severity.ERROR,
@@ -676,7 +673,7 @@ class Router:
                     latency_ms=(self.clock.monotonic() - started) * 1000,
                     attempts=run.count,
                     error=str(error),
-                    prompt_preview=prompt_preview,
+                    prompt_preview=run.prompt_preview,
                 )
             )
         self.observer.maybe_flush()
@@ -1041,7 +1038,7 @@ class RoutedStream:
         self._chunks = chunks
         self._started = started
         self._usage: TokenUsage | None = None
-        self._characters = 0
+        self._text: list[str] = []
         self._done = False
         self.pool_id = routed.pool_id
         self.model_id = routed.model_id
@@ -1068,7 +1065,7 @@ class RoutedStream:
             self._done = True
             router = self._router
             router._failed(self._run, self._model, error, 0.0)
-            router._request_failed(self._run, error, self._started, None)
+            router._request_failed(self._run, error, self._started)
             await router.state.sync()
             raise
         return self._count(chunk)
@@ -1084,17 +1081,18 @@ class RoutedStream:
         if chunk.usage is not None:
             self._usage = chunk.usage
         if chunk.content:
-            self._characters += len(chunk.content)
+            self._text.append(chunk.content)
         return chunk
 
     def _finish(self) -> None:
         if self._done:
             return
         self._done = True
+        text = "".join(self._text)
         usage = self._usage or TokenUsage(
-            self._run.estimated_tokens, max(1, self._characters // 4) if self._characters else 0
+            self._run.estimated_tokens, estimate_prompt_tokens(text) if text else 0
         )
-        self._router._succeeded(self._run, self._model, usage, self._started, None)
+        self._router._succeeded(self._run, self._model, usage, self._started, text or None)
 
 
 async def _close(chunks: AsyncIterator[Any]) -> None:
@@ -1103,8 +1101,9 @@ async def _close(chunks: AsyncIterator[Any]) -> None:
         await closer()
 
 
-def _completion_usage(response: CompletionResponse) -> TokenUsage:
-    return response.usage
+def _completion_outcome(response: CompletionResponse) -> tuple[TokenUsage, str | None]:
+    content = response.content
+    return response.usage, content if isinstance(content, str) else None
 
 
 def _preview(content: Any) -> str | None:
