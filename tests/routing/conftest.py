@@ -18,6 +18,8 @@ from modelmesh.clock import ManualClock
 from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import FakeUpstream
 
+from .meshes import mesh_yaml
+
 T = TypeVar("T")
 
 
@@ -62,6 +64,16 @@ def write_config(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def a_b(upstreams: list[FakeUpstream], write_config: Callable[[str], Path]) -> Callable[..., Path]:
+    """A config of upstreams 0 and 1 as providers a and b (see ``meshes.mesh_yaml``)."""
+
+    def build(pool: str = "", **options: Any) -> Path:
+        return write_config(mesh_yaml([upstreams[0].url, upstreams[1].url], pool, **options))
+
+    return build
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from modelmesh.interfaces.provider import CompletionRequest
+from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import CHAT_PATH, FakeUpstream
 
 NAMES = ("a", "b", "c")
@@ -51,3 +53,18 @@ def chat(model: str = "chat", **options: object) -> CompletionRequest:
 def calls(server: FakeUpstream) -> int:
     """Chat completions the upstream received (probes list models instead)."""
     return sum(1 for request in server.requests if request.path == CHAT_PATH)
+
+
+def status_of(mesh: ModelMesh, model: str, pool: str = "chat") -> dict[str, Any]:
+    """One model's entry in ``pool_status``."""
+    return mesh.pool_status(pool)[pool]["models"][model]
+
+
+async def served(mesh: ModelMesh, count: int = 1, **request: Any) -> list[str]:
+    """The model of each of ``count`` requests in turn (``request``: extra fields, and
+    ``metadata`` for the router)."""
+    router = mesh.get_router()
+    metadata = request.pop("metadata", None)
+    return [
+        (await router.complete(chat(**request), metadata=metadata)).model_id for _ in range(count)
+    ]

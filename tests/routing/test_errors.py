@@ -34,16 +34,6 @@ from modelmesh_cdk.testing.fake_upstream import (
 from .conftest import run, started
 from .meshes import calls, chat, mesh_yaml
 
-
-@pytest.fixture
-def a_b(upstreams: list[FakeUpstream], write_config: Callable[[str], Path]) -> Callable[..., Path]:
-    def build(pool: str = "", **options: object) -> Path:
-        urls = [upstreams[0].url, upstreams[1].url]
-        return write_config(mesh_yaml(urls, pool, **options))  # type: ignore[arg-type]
-
-    return build
-
-
 # --- the request's own fault: straight back to the caller, nobody blamed -------------------
 
 

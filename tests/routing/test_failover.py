@@ -12,27 +12,10 @@ from pathlib import Path
 import pytest
 
 from modelmesh.clock import ManualClock
-from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import CHAT_PATH, FakeUpstream, error, ok, reset, stall
 
 from .conftest import run, started
-from .meshes import calls, chat, mesh_yaml
-
-
-def status_of(mesh: ModelMesh, model: str, pool: str = "chat") -> dict[str, object]:
-    return mesh.pool_status(pool)[pool]["models"][model]
-
-
-@pytest.fixture
-def a_b(upstreams: list[FakeUpstream], write_config: Callable[[str], Path]) -> Callable[..., Path]:
-    """A config of upstreams 0 and 1 as providers a and b."""
-
-    def build(pool: str = "", **options: object) -> Path:
-        urls = [upstreams[0].url, upstreams[1].url]
-        return write_config(mesh_yaml(urls, pool, **options))  # type: ignore[arg-type]
-
-    return build
-
+from .meshes import calls, chat, mesh_yaml, status_of
 
 # --- retryable failures: retried on the same model, then rotated -------------------------
 

@@ -16,22 +16,13 @@ import pytest
 from modelmesh.clock import ManualClock
 from modelmesh.errors import BudgetExceededError, NoActiveModelError
 from modelmesh.interfaces.provider import CompletionRequest
-from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import FakeUpstream, ok
 
 from .conftest import run, started
-from .meshes import calls, chat, mesh_yaml
+from .meshes import calls, chat, mesh_yaml, served, status_of
 
 # a first whenever it is active, so a model coming back is seen taking traffic again.
 A_FIRST = "strategy: priority-selection\nmodel_priority: [a.m, b.m]\n"
-
-
-def status_of(mesh: ModelMesh, model: str) -> dict[str, object]:
-    return mesh.pool_status("chat")["chat"]["models"][model]
-
-
-async def served(mesh: ModelMesh, count: int = 1) -> list[str]:
-    return [(await mesh.get_router().complete(chat())).model_id for _ in range(count)]
 
 
 def usage(prompt: int, completion: int) -> dict[str, int]:
@@ -40,15 +31,6 @@ def usage(prompt: int, completion: int) -> dict[str, int]:
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
     }
-
-
-@pytest.fixture
-def a_b(upstreams: list[FakeUpstream], write_config: Callable[[str], Path]) -> Callable[..., Path]:
-    def build(pool: str = "", **options: object) -> Path:
-        urls = [upstreams[0].url, upstreams[1].url]
-        return write_config(mesh_yaml(urls, pool, **options))  # type: ignore[arg-type]
-
-    return build
 
 
 # --- per-model limits ---------------------------------------------------------------------

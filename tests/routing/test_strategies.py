@@ -17,25 +17,11 @@ from modelmesh.errors import (
     RequestDeadlineError,
     SessionModelUnavailableError,
 )
-from modelmesh.interfaces.provider import CompletionRequest
 from modelmesh.mesh import ModelMesh
 from modelmesh_cdk.testing.fake_upstream import FakeUpstream, error, ok
 
 from .conftest import run, started
-from .meshes import calls, mesh_yaml
-
-
-async def served(mesh: ModelMesh, count: int = 1, **request: Any) -> list[str]:
-    """The model of each of ``count`` requests in turn (``request``: extra fields)."""
-    router = mesh.get_router()
-    messages = [{"role": "user", "content": "hi"}]
-    metadata = request.pop("metadata", None)
-    return [
-        (
-            await router.complete(CompletionRequest("chat", messages, **request), metadata=metadata)
-        ).model_id
-        for _ in range(count)
-    ]
+from .meshes import calls, mesh_yaml, served
 
 
 @pytest.fixture

@@ -24,15 +24,6 @@ from .conftest import run, started
 from .meshes import calls, chat, mesh_yaml
 
 
-@pytest.fixture
-def a_b(upstreams: list[FakeUpstream], write_config: Callable[[str], Path]) -> Callable[..., Path]:
-    def build(pool: str = "", **options: object) -> Path:
-        urls = [upstreams[0].url, upstreams[1].url]
-        return write_config(mesh_yaml(urls, pool, **options))  # type: ignore[arg-type]
-
-    return build
-
-
 async def contents(mesh: ModelMesh) -> tuple[str, list[str]]:
     """The model that streamed, and the text of every chunk that carried any."""
     routed = await mesh.get_router().stream(chat())
