@@ -14,7 +14,7 @@ import enum
 import functools
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -204,6 +204,10 @@ class ObservabilityConnector(abc.ABC):
     The mesh isolates sinks from each other and from requests, but a slow sink still
     slows the request that called it.
     """
+
+    discards_records: ClassVar[bool] = False
+    """True for a sink that keeps nothing (the null sink): the mesh then sends it no
+    record at all, so the default configuration costs the request path nothing."""
 
     @abc.abstractmethod
     def emit(self, event: RoutingEvent) -> None:

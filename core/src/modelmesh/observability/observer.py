@@ -1,8 +1,9 @@
 """The fan-out from the mesh to its observability sinks.
 
 The Observer sits on the request path, so everything that can be decided once is
-decided at construction: which sinks take each channel, their filters, and which sinks
-share a statistics period. A channel no sink takes costs one attribute test, and
+decided at construction: which sinks take each channel (a sink that discards records,
+like the default null sink, takes none), their filters, and which sinks share a
+statistics period. A channel no sink takes costs one attribute test, and
 callers can ask ``wants_logs`` or ``wants_trace`` before building a record at all.
 
 Sinks are isolated: an exception from a sink is caught, counted in ``failures`` under
@@ -142,7 +143,11 @@ class Observer:
 
     def _build_channels(self, reservoir_size: int | None) -> None:
         def taking(channel: Channel) -> list[_Sink]:
-            return [sink for sink in self._sinks if channel in sink.config.channels]
+            return [
+                sink
+                for sink in self._sinks
+                if channel in sink.config.channels and not sink.connector.discards_records
+            ]
 
         self._event_sinks = taking(Channel.EVENTS)
         self._trace_sinks = taking(Channel.TRACES)
