@@ -107,6 +107,12 @@ def test_an_error_rate_above_one_is_refused():
         snapshot(error_rate=1.5)
 
 
+@pytest.mark.parametrize("field", ["failure_count", "quota_used", "tokens_remaining"])
+def test_a_negative_counter_is_refused_by_name(field):
+    with pytest.raises(ValueError, match=f"{field} must be 0 or more, not -1"):
+        snapshot(**{field: -1})
+
+
 def test_headroom_is_the_tighter_of_requests_and_tokens():
     tight = snapshot(
         requests_remaining=90, requests_limit=100, tokens_remaining=10, tokens_limit=100

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import abc
 import enum
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
+
+_Request = TypeVar("_Request", "CompletionRequest", "EmbeddingRequest")
 
 _non_negative = attrs.validators.ge(0)
 _optional_non_negative = attrs.validators.optional(attrs.validators.ge(0))
@@ -23,6 +26,22 @@ _optional_non_negative = attrs.validators.optional(attrs.validators.ge(0))
 def _plain(value: Any) -> Any:
     """Tuples (how frozen types hold sequences) become lists, as JSON expects."""
     return list(value) if isinstance(value, tuple) else value
+
+
+def _renamed(request: _Request, model: str) -> _Request:
+    """A copy of a valid request naming another model, made field by field: only the
+    name changes, so the validators need not run again (the router renames every
+    request it sends)."""
+    copy = object.__new__(type(request))
+    for name in _field_names(type(request)):
+        object.__setattr__(copy, name, getattr(request, name))
+    object.__setattr__(copy, "model", model)
+    return copy
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(cls))
 
 
 def _str_or_tuple(value: str | Sequence[Any]) -> str | tuple[Any, ...]:
@@ -229,6 +248,10 @@ class CompletionRequest:
         payload.update(self.extra)
         return payload
 
+    def with_model(self, model: str) -> CompletionRequest:
+        """The same request for ``model``."""
+        return _renamed(self, model)
+
     @classmethod
     def from_openai_payload(cls, payload: Mapping[str, Any]) -> CompletionRequest:
         """Read an OpenAI request body; unknown parameters land in ``extra``."""
@@ -281,7 +304,10 @@ class CompletionResponse:
         }
 
     @classmethod
-    def from_openai_payload(cls, payload: Mapping[str, Any]) -> CompletionResponse:
+    def from_openai_payload(
+        cls, payload: Mapping[str, Any], *, raw: Any = None
+    ) -> CompletionResponse:
+        """Read an OpenAI ``chat.completion`` body; ``raw`` is kept as given."""
         return cls(
             id=str(payload.get("id", "")),
             model=str(payload.get("model", "")),
@@ -295,6 +321,7 @@ class CompletionResponse:
             ),
             usage=TokenUsage.from_openai_payload(payload.get("usage") or {}),
             created=int(payload.get("created") or 0),
+            raw=raw,
         )
 
 
@@ -403,6 +430,10 @@ class EmbeddingRequest:
                 payload[name] = value
         payload.update(self.extra)
         return payload
+
+    def with_model(self, model: str) -> EmbeddingRequest:
+        """The same request for ``model``."""
+        return _renamed(self, model)
 
     @classmethod
     def from_openai_payload(cls, payload: Mapping[str, Any]) -> EmbeddingRequest:

@@ -21,7 +21,6 @@ from modelmesh.errors import ModelMeshError
 from modelmesh.interfaces.provider import DeliveryMode, ModelPricing
 
 _non_negative = attrs.validators.ge(0)
-_optional_non_negative = attrs.validators.optional(attrs.validators.ge(0))
 
 
 class ModelStatus(enum.Enum):
@@ -68,26 +67,45 @@ class ModelSnapshot:
     model_id: str
     provider_id: str
     status: ModelStatus = ModelStatus.ACTIVE
-    failure_count: int = attrs.field(default=0, validator=_non_negative)
-    error_rate: float = attrs.field(
-        default=0.0, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
-    )
-    error_samples: int = attrs.field(default=0, validator=_non_negative)
+    failure_count: int = 0
+    error_rate: float = 0.0
+    error_samples: int = 0
     cooldown_until: datetime | None = None
-    quota_used: int = attrs.field(default=0, validator=_non_negative)
-    tokens_used: int = attrs.field(default=0, validator=_non_negative)
-    cost_accumulated: float = attrs.field(default=0.0, validator=_non_negative)
+    quota_used: int = 0
+    tokens_used: int = 0
+    cost_accumulated: float = 0.0
     latency_history: tuple[float, ...] = attrs.field(default=(), converter=tuple)
     last_request: datetime | None = None
     last_failure: datetime | None = None
     deactivation_reason: DeactivationReason | None = None
-    requests_remaining: int | None = attrs.field(default=None, validator=_optional_non_negative)
-    requests_limit: int | None = attrs.field(default=None, validator=_optional_non_negative)
-    tokens_remaining: int | None = attrs.field(default=None, validator=_optional_non_negative)
-    tokens_limit: int | None = attrs.field(default=None, validator=_optional_non_negative)
-    priority_index: int = attrs.field(default=0, validator=_non_negative)
+    requests_remaining: int | None = None
+    requests_limit: int | None = None
+    tokens_remaining: int | None = None
+    tokens_limit: int | None = None
+    priority_index: int = 0
     taken_at: datetime | None = None
     pricing: ModelPricing | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # One test for all counters rather than a validator each: the router makes a
+        # snapshot of every candidate for every request.
+        if not (
+            0 <= self.error_rate <= 1
+            and min(
+                self.failure_count,
+                self.error_samples,
+                self.quota_used,
+                self.tokens_used,
+                self.cost_accumulated,
+                self.priority_index,
+            )
+            >= 0
+            and (self.requests_remaining is None or self.requests_remaining >= 0)
+            and (self.requests_limit is None or self.requests_limit >= 0)
+            and (self.tokens_remaining is None or self.tokens_remaining >= 0)
+            and (self.tokens_limit is None or self.tokens_limit >= 0)
+        ):
+            raise ValueError(f"model snapshot {self.model_id!r}: {_snapshot_problem(self)}")
 
     @property
     def is_active(self) -> bool:
@@ -115,6 +133,30 @@ class ModelSnapshot:
             if remaining is not None and limit
         ]
         return min(fractions) if fractions else None
+
+
+def _snapshot_problem(snapshot: ModelSnapshot) -> str:
+    if not 0 <= snapshot.error_rate <= 1:
+        return f"error_rate must be between 0 and 1, not {snapshot.error_rate}"
+    for name in _SNAPSHOT_COUNTERS:
+        value = getattr(snapshot, name)
+        if value is not None and value < 0:
+            return f"{name} must be 0 or more, not {value}"
+    raise AssertionError("no problem found")  # pragma: no cover
+
+
+_SNAPSHOT_COUNTERS = (
+    "failure_count",
+    "error_samples",
+    "quota_used",
+    "tokens_used",
+    "cost_accumulated",
+    "priority_index",
+    "requests_remaining",
+    "requests_limit",
+    "tokens_remaining",
+    "tokens_limit",
+)
 
 
 @attrs.frozen

@@ -148,8 +148,7 @@ class _Attempts:
     max_output_tokens: int | None
     session_id: str | None
     metadata: Mapping[str, Any]
-    prompt_preview: str | None = None
-    request_id: str = attrs.Factory(lambda: uuid.uuid4().hex)
+    prompt: Any = None
     count: int = 0
     failed: set[str] = attrs.Factory(set)
     last_error: BaseException | None = None
@@ -285,7 +284,7 @@ class Router:
         run = self._start(request.model, request, DeliveryMode.SYNC, timeout, session_id, metadata)
 
         async def call(model: MeshModel) -> CompletionResponse:
-            routed = attrs.evolve(request, model=model.upstream_name)
+            routed = request.with_model(model.upstream_name)
             return await self.providers[model.provider_id].connector.complete(routed)
 
         return await self._run(run, call, _completion_outcome)
@@ -301,7 +300,7 @@ class Router:
         run = self._start(request.model, request, DeliveryMode.SYNC, timeout, None, metadata)
 
         async def call(model: MeshModel) -> EmbeddingResponse:
-            routed = attrs.evolve(request, model=model.upstream_name)
+            routed = request.with_model(model.upstream_name)
             return await self.providers[model.provider_id].connector.embed(routed)
 
         return await self._run(run, call, lambda response: (response.usage, None))
@@ -370,7 +369,7 @@ class Router:
             max_output_tokens=max_output,
             session_id=session_id,
             metadata=metadata or {},
-            prompt_preview=_preview(prompt),
+            prompt=prompt,
         )
 
     async def _run(
@@ -608,7 +607,7 @@ class Router:
             self.observer.log(
                 RequestLogEntry(
                     timestamp=self.clock.now(),
-                    request_id=run.request_id,
+                    request_id=uuid.uuid4().hex,
                     model_id=model.model_id,
                     provider_id=model.provider_id,
                     pool_id=pool.pool_id,
@@ -620,7 +619,7 @@ class Router:
                     tokens_out=usage.completion_tokens,
                     cost=cost,
                     attempts=run.count,
-                    prompt_preview=run.prompt_preview,
+                    prompt_preview=_preview(run.prompt),
                     response_preview=response_preview,
                 )
             )
@@ -663,7 +662,7 @@ class Router:
             self.observer.log(
                 RequestLogEntry(
                     timestamp=self.clock.now(),
-                    request_id=run.request_id,
+                    request_id=uuid.uuid4().hex,
                     model_id=None,
                     provider_id=None,
                     pool_id=run.pool.pool_id,
@@ -673,7 +672,7 @@ class Router:
                     latency_ms=(self.clock.monotonic() - started) * 1000,
                     attempts=run.count,
                     error=str(error),
-                    prompt_preview=run.prompt_preview,
+                    prompt_preview=_preview(run.prompt),
                 )
             )
         self.observer.maybe_flush()
@@ -795,9 +794,10 @@ class Router:
         *,
         apply: bool = True,
     ) -> _Screened:
-        """Every model of the pool, kept or dropped with a reason. With ``apply`` the
-        screening also acts: recovers models whose time has come, deactivates those a
-        policy now rejects (maintenance, limits reached elsewhere) and starts probes."""
+        """Every model of the pool, kept or dropped. With ``apply`` the screening also
+        acts: recovers models whose time has come, deactivates those a policy now
+        rejects (maintenance, limits reached elsewhere) and starts probes; without it
+        (``explain``) it only writes down each decision and its reason."""
         screened = _Screened()
         spending: dict[str, tuple[float, float]] = {}
         for index, model in enumerate(pool.members):
@@ -845,17 +845,16 @@ class Router:
                 if breach is not None:
                     reason = f"{breach.limit_type} budget of provider {model.provider_id} spent"
                     screened.breach = screened.breach or breach
-            if reason:
-                screened.decisions.append(
-                    CandidateDecision(
-                        model.model_id, model.provider_id, snapshot.status.value, False, reason
-                    )
-                )
-            else:
+            if not reason:
                 screened.kept.append((model, snapshot))
+            if not apply:
                 screened.decisions.append(
                     CandidateDecision(
-                        model.model_id, model.provider_id, snapshot.status.value, True, "eligible"
+                        model.model_id,
+                        model.provider_id,
+                        snapshot.status.value,
+                        not reason,
+                        reason or "eligible",
                     )
                 )
         return screened
