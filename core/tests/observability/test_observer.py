@@ -180,6 +180,26 @@ def test_without_sinks_nothing_is_wanted_and_every_call_is_harmless():
     )
 
 
+class Discarding(Recorder):
+    discards_records = True
+
+
+def test_a_sink_that_discards_records_is_sent_none_but_is_still_closed():
+    discarding, recorder = Discarding(), Recorder()
+    mesh = observer((discarding, sink()), (recorder, sink(channels=("events",))))
+
+    use_every_channel(mesh)
+    asyncio.run(mesh.close())
+
+    assert (discarding.events, discarding.logs, discarding.traces, discarding.flushes) == (
+        [],
+        [],
+        [],
+        [],
+    )
+    assert (len(recorder.events), mesh.wants_logs, discarding.closed) == (1, False, 1)
+
+
 def test_wants_says_which_records_are_worth_building():
     mesh = observer(
         (Recorder(), sink(channels=(Channel.TRACES,), min_severity=Severity.WARNING)),
