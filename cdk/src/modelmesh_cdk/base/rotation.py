@@ -118,13 +118,10 @@ class _Limits:
             yield DeactivationReason.TOKEN_LIMIT
         if self.budget is not None and snapshot.cost_accumulated >= self.budget:
             yield DeactivationReason.BUDGET_EXCEEDED
-        headroom = snapshot.headroom
-        if (
-            self.quota_fraction is not None
-            and headroom is not None
-            and 1.0 - headroom >= self.quota_fraction
-        ):
-            yield DeactivationReason.QUOTA_EXHAUSTED
+        if self.quota_fraction is not None:
+            headroom = snapshot.headroom
+            if headroom is not None and 1.0 - headroom >= self.quota_fraction:
+                yield DeactivationReason.QUOTA_EXHAUSTED
 
 
 class BaseDeactivationPolicy(DeactivationPolicy):
