@@ -465,7 +465,7 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
             error.retryable = self.classify_error(error).retryable
         return error
 
-    def _remember_rate_limits(self, headers: httpx.Headers) -> None:
+    def _remember_rate_limits(self, headers: Mapping[str, str]) -> None:
         status = rate_limit_status(headers, self._clock.now())
         if status is not None:
             self._rate_limits = _RateLimitReport(status, self._clock.monotonic())

@@ -8,9 +8,8 @@ model before it starts refusing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
-
-import httpx
 
 from modelmesh.interfaces.provider import RateLimitStatus
 from modelmesh_cdk.mixins.http_client import parse_retry_after
@@ -21,23 +20,42 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def rate_limit_status(headers: httpx.Headers, now: datetime) -> RateLimitStatus | None:
+_HEADERS = (
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+    "retry-after",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-limit-tokens",
+)
+
+
+def rate_limit_status(headers: Mapping[str, str], now: datetime) -> RateLimitStatus | None:
     """What the ``x-ratelimit-*`` and ``retry-after`` headers say, or None if the
     response carries none of them.
 
+    ``headers`` is a case-insensitive mapping (aiohttp's or httpx's response headers).
     ``reset_seconds`` comes from the requests reset, else the tokens reset, else
     ``retry-after`` (read against ``now`` when it is an HTTP date).
     """
-    reset = _reset_seconds(headers.get("x-ratelimit-reset-requests"))
+    # Runs on every response, most of which carry none of these: one pass, then out.
+    get = headers.get
+    values = [get(name) for name in _HEADERS]
+    if values.count(None) == len(_HEADERS):
+        return None
+    reset_requests, reset_tokens, retry_after, *counts = values
+    reset = _reset_seconds(reset_requests)
     if reset is None:
-        reset = _reset_seconds(headers.get("x-ratelimit-reset-tokens"))
+        reset = _reset_seconds(reset_tokens)
     if reset is None:
-        reset = parse_retry_after(headers.get("retry-after"), now)
+        reset = parse_retry_after(retry_after, now)
+    requests_remaining, requests_limit, tokens_remaining, tokens_limit = map(_count, counts)
     status = RateLimitStatus(
-        requests_remaining=_count(headers.get("x-ratelimit-remaining-requests")),
-        requests_limit=_count(headers.get("x-ratelimit-limit-requests")),
-        tokens_remaining=_count(headers.get("x-ratelimit-remaining-tokens")),
-        tokens_limit=_count(headers.get("x-ratelimit-limit-tokens")),
+        requests_remaining=requests_remaining,
+        requests_limit=requests_limit,
+        tokens_remaining=tokens_remaining,
+        tokens_limit=tokens_limit,
         reset_seconds=reset,
     )
     return None if status == RateLimitStatus() else status

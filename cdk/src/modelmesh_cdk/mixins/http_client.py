@@ -4,6 +4,13 @@ Every HTTP provider needs the same plumbing: a pooled client, the API key sent a
 Bearer token, transient failures (429, 500, 502, 503, dropped connections) retried
 with backoff that honours Retry-After, and Server-Sent Events read as they arrive.
 Sleeps go through ``self._clock`` so tests of the retry schedule never wait.
+
+Requests go straight through one pooled ``aiohttp.ClientSession``: on the success path
+no httpx object is built, which keeps the client's CPU cost per request close to raw
+aiohttp's (docs/cdk-http.md has the measurements). A connector given an httpx
+transport (``httpx.MockTransport`` in tests) sends through ``httpx.AsyncClient``
+instead. Both paths return an ``HttpResponse`` and raise httpx's exceptions, so error
+classification reads every failure alike.
 """
 
 from __future__ import annotations
@@ -11,19 +18,33 @@ from __future__ import annotations
 import codecs
 import email.utils
 import functools
+import json as jsonlib
 import math
 import ssl
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import aiohttp
 import httpx
+from aiohttp.helpers import get_env_proxy_for_url
 from httpx_aiohttp import AiohttpTransport
+from multidict import CIMultiDict
+from yarl import URL
 
 from modelmesh.clock import SYSTEM_CLOCK, Clock
 from modelmesh_cdk.mixins.retry import additive_jitter, backoff_delay
+
+__all__ = [
+    "RETRYABLE_STATUS_CODES",
+    "HttpClientMixin",
+    "HttpResponse",
+    "default_transport",
+    "iter_sse_data",
+    "parse_retry_after",
+]
 
 RETRYABLE_STATUS_CODES = frozenset({429, 500, 502, 503})
 
@@ -38,7 +59,25 @@ _AIOHTTP_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], .
     (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
     (aiohttp.ClientPayloadError, httpx.RemoteProtocolError),
     (aiohttp.ClientConnectionError, httpx.ReadError),
+    (aiohttp.NonHttpUrlClientError, httpx.UnsupportedProtocol),
+    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+    (aiohttp.ClientResponseError, httpx.RemoteProtocolError),  # an unreadable answer
 )
+_AIOHTTP_FAILURES = (aiohttp.ClientError, TimeoutError)
+
+
+def _transport_error(
+    cause: BaseException, timeout: type[httpx.TimeoutException]
+) -> httpx.TransportError:
+    """The httpx error for aiohttp's ``cause``; a bare timeout becomes ``timeout``
+    (ConnectTimeout while sending, ReadTimeout while reading a body)."""
+    message = str(cause) or type(cause).__name__
+    for aiohttp_error, httpx_error in _AIOHTTP_ERRORS:
+        if isinstance(cause, aiohttp_error):
+            return httpx_error(message)
+    if isinstance(cause, TimeoutError):
+        return timeout(message)
+    return httpx.TransportError(message)
 
 
 def _precise(error: httpx.TransportError) -> httpx.TransportError:
@@ -89,10 +128,10 @@ def _shared_ssl_context() -> ssl.SSLContext:
 
 
 def default_transport() -> httpx.AsyncBaseTransport:
-    """The transport a connector's client uses unless it is given one.
+    """An httpx transport over aiohttp, for code that wants httpx's own API.
 
-    httpx's API over aiohttp's connection handling: several times the throughput of
-    httpx's own transport under concurrency (docs/cdk-http.md has the measurements).
+    Connectors do not need it: without a ``transport`` the mixin talks to aiohttp
+    directly. This one keeps httpx's API with errors that name what happened.
     """
     return _AiohttpTransport(verify=_shared_ssl_context())
 
@@ -116,7 +155,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
-async def iter_sse_data(response: httpx.Response) -> AsyncIterator[str]:
+async def iter_sse_data(response: HttpResponse | httpx.Response) -> AsyncIterator[str]:
     """The data of each Server-Sent Event in ``response``, yielded as its bytes arrive.
 
     Follows the event-stream rules: lines end in LF, CRLF or CR; ``data:`` with or
@@ -161,21 +200,408 @@ def _collect_field(line: str, data: list[str]) -> None:
         data.append(value.removeprefix(" ") if colon else "")
 
 
-class _BearerFromAttribute(httpx.Auth):
-    """Reads the connector's token at every request, so a rotated key is used at once."""
+class _ByteSource(Protocol):
+    """A response body still to be read: its chunks as they arrive, and closing."""
 
-    def __init__(self, owner: HttpClientMixin) -> None:
-        self._owner = owner
+    def chunks(self) -> AsyncIterator[bytes]: ...
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self._owner._http_auth_token
+    async def aclose(self) -> None: ...
+
+
+_NOT_READ = object()
+_STREAMED = object()
+
+
+class HttpResponse:
+    """A response from the mixin: status, headers, and the body read or still to come.
+
+    ``headers`` is a case-insensitive mapping (aiohttp's, or httpx's under an injected
+    transport). ``_http_request`` returns it with ``content`` read; ``_http_open_stream``
+    hands it over unread, to be consumed with ``aiter_bytes()``.
+    """
+
+    __slots__ = (
+        "_content",
+        "_httpx",
+        "_method",
+        "_source",
+        "_url",
+        "headers",
+        "reason_phrase",
+        "status_code",
+    )
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str],
+        content: Any,
+        *,
+        source: _ByteSource | None = None,
+        method: str = "GET",
+        url: Any = "",
+        reason_phrase: str | None = None,
+        httpx_response: httpx.Response | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.reason_phrase = reason_phrase
+        self._content = content
+        self._source = source
+        self._method = method
+        self._url = url
+        self._httpx = httpx_response
+
+    def __repr__(self) -> str:
+        return f"<HttpResponse [{self.status_code}]>"
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def content(self) -> bytes:
+        """The body; a streamed response must be read first (``aread``)."""
+        content = self._content
+        if content is _NOT_READ or content is _STREAMED:
+            raise httpx.ResponseNotRead()
+        return content  # type: ignore[no-any-return]
+
+    @property
+    def text(self) -> str:
+        """The body decoded with the charset the Content-Type names, UTF-8 otherwise."""
+        charset = "utf-8"
+        for parameter in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = parameter.strip().partition("=")
+            if name.lower() == "charset" and value:
+                charset = value.strip("\"' ")
+        try:
+            return self.content.decode(charset, errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
+
+    def json(self, **kwargs: Any) -> Any:
+        return jsonlib.loads(self.content, **kwargs)
+
+    async def aread(self) -> bytes:
+        """Read the rest of a streamed body (and keep it in ``content``)."""
+        if self._content is _NOT_READ:
+            self._content = b"".join([chunk async for chunk in self.aiter_bytes()])
+        return self.content
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """The body's chunks, each as soon as it arrives. Failures while reading are
+        httpx.TransportError subclasses (a cut is RemoteProtocolError, silence for
+        longer than the timeout ReadTimeout)."""
+        content = self._content
+        if content is _STREAMED:
+            raise httpx.StreamConsumed()
+        if content is not _NOT_READ or self._source is None:
+            if self.content:
+                yield self.content
+            return
+        self._content = _STREAMED  # a body arrives once
+        async for chunk in self._source.chunks():
+            yield chunk
+
+    async def aclose(self) -> None:
+        """Give the connection back (or drop it, when the body was not read to its end)."""
+        source, self._source = self._source, None
+        if source is not None:
+            await source.aclose()
+
+    def raise_for_status(self) -> HttpResponse:
+        """``self`` for a 2xx; otherwise raise httpx.HTTPStatusError, whose ``response``
+        is an ``httpx.Response`` with this body and ``request`` the request sent."""
+        if self.is_success:
+            return self
+        response = self._httpx
+        if response is None:
+            extensions = (
+                {"reason_phrase": self.reason_phrase.encode()} if self.reason_phrase else None
+            )
+            response = httpx.Response(
+                self.status_code,
+                # The body is already decoded: a Content-Encoding would make httpx decode it again.
+                headers=[
+                    (k, v) for k, v in self.headers.items() if k.lower() != "content-encoding"
+                ],
+                content=self.content,
+                request=httpx.Request(self._method, str(self._url)),
+                extensions=extensions,
+            )
+        response.raise_for_status()
+        raise AssertionError("unreachable: a non-2xx response raised above")
+
+
+class _AiohttpBody:
+    __slots__ = ("_response",)
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except _AIOHTTP_FAILURES as exc:
+            raise _transport_error(exc, httpx.ReadTimeout) from exc
+
+    async def aclose(self) -> None:
+        response = self._response
+        if response.content.at_eof():
+            response.release()
+        else:
+            response.close()  # a body left half-read: the connection cannot be reused
+
+
+class _HttpxBody:
+    __slots__ = ("_response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        return self._response.aiter_bytes()
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+_JSON_DUMPS = jsonlib.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_FORM = "application/x-www-form-urlencoded"
+_NO_CONTENT_TYPE = frozenset({"Content-Type"})
+_DEFAULT: Any = object()  # "the client's timeout" (None means no timeout at all)
+_TARGET_CACHE_LIMIT = 512
+
+
+def _form_value(value: Any) -> str:
+    """httpx's way of writing a form or query value: JSON booleans, None as empty."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return "" if value is None else str(value)
+
+
+def _pairs(values: Mapping[str, Any] | Any) -> list[tuple[str, str]]:
+    """A mapping (lists and tuples for repeated keys) or a sequence of pairs, as pairs."""
+    items = values.items() if isinstance(values, Mapping) else values
+    pairs = []
+    for key, value in items:
+        if isinstance(value, list | tuple):
+            pairs.extend((str(key), _form_value(item)) for item in value)
+        else:
+            pairs.append((str(key), _form_value(value)))
+    return pairs
+
+
+def _join(base_url: str, path: str) -> str:
+    """``path`` below ``base_url``, as httpx joins them; an absolute URL stays as is."""
+    if "://" in path.partition("?")[0]:
+        return path
+    return f"{base_url}/{path.lstrip('/')}"
+
+
+def _client_timeout(seconds: float | httpx.Timeout | None) -> aiohttp.ClientTimeout:
+    """``seconds`` for connecting, for each socket read and for the wait for a pooled
+    connection; no bound on the whole request (a stream may run long)."""
+    if isinstance(seconds, httpx.Timeout):
+        return aiohttp.ClientTimeout(
+            total=None, connect=seconds.pool, sock_connect=seconds.connect, sock_read=seconds.read
+        )
+    return aiohttp.ClientTimeout(
+        total=None, connect=seconds, sock_connect=seconds, sock_read=seconds
+    )
+
+
+class _AiohttpSender:
+    """Sends one request through a pooled aiohttp session, with no httpx objects.
+
+    The session is made at the first request, inside the running event loop (aiohttp
+    sessions belong to one loop). Per path the URL and its proxy are worked out once.
+    Proxies come from HTTP_PROXY, HTTPS_PROXY and NO_PROXY, read when a URL is first
+    used (aiohttp's own ``trust_env`` would look them up again in a worker thread for
+    every request, and would add ``.netrc`` credentials next to the Bearer header).
+    """
+
+    def __init__(
+        self, base_url: str, timeout: float | None, headers: Mapping[str, str] | None
+    ) -> None:
+        self._base_url = base_url
+        self._headers = CIMultiDict(headers or {})
+        self._auth_in_defaults = "Authorization" in self._headers
+        self._type_in_defaults = "Content-Type" in self._headers
+        self._timeout = _client_timeout(timeout)
+        self._timeouts: dict[Any, aiohttp.ClientTimeout] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._targets: dict[str, tuple[URL, URL | None, aiohttp.BasicAuth | None]] = {}
+        self._bearer: tuple[str, CIMultiDict[str]] | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=_shared_ssl_context(), limit=100),
+            headers=self._headers,
+            timeout=self._timeout,
+        )
+        return self._session
+
+    def _target(self, path: str) -> tuple[URL, URL | None, aiohttp.BasicAuth | None]:
+        url = URL(_join(self._base_url, path))
+        try:
+            proxy, proxy_auth = get_env_proxy_for_url(url)
+        except LookupError:
+            proxy, proxy_auth = None, None
+        if len(self._targets) >= _TARGET_CACHE_LIMIT:
+            self._targets.clear()
+        target = self._targets[path] = (url, proxy, proxy_auth)
+        return target
+
+    def _auth_headers(self, token: str) -> CIMultiDict[str]:
+        bearer = self._bearer
+        if bearer is None or bearer[0] != token:
+            bearer = self._bearer = (token, CIMultiDict(Authorization=f"Bearer {token}"))
+        return bearer[1]
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        stream: bool,
+        *,
+        json: Any = None,
+        content: bytes | str | None = None,
+        data: Mapping[str, Any] | bytes | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Any = _DEFAULT,
+    ) -> HttpResponse:
+        session = self._session or self._open()
+        target = self._targets.get(path) or self._target(path)
+        url, proxy, proxy_auth = target
+        if params:
+            url = url.extend_query(_pairs(params))
+        if headers:
+            sent: CIMultiDict[str] | None = CIMultiDict(headers)
+            if token and not self._auth_in_defaults and "Authorization" not in sent:  # type: ignore[operator]
+                sent["Authorization"] = f"Bearer {token}"  # type: ignore[index]
+        elif token and not self._auth_in_defaults:
+            sent = self._auth_headers(token)
+        else:
+            sent = None
+        options: dict[str, Any] = {}
+        # The body, encoded as httpx would, in httpx's order of precedence.
+        body: bytes | None = None
+        content_type = None
+        if content is None and isinstance(data, bytes | str):
+            content, data = data, None
+        if content is not None:
+            body = content.encode() if isinstance(content, str) else content
+        elif data:
+            body = urlencode(_pairs(data)).encode()
+            content_type = _FORM
+        elif json is not None:
+            body = _JSON_DUMPS(json).encode()
+            content_type = "application/json"
+        if (
+            body is not None
+            and not self._type_in_defaults
+            and (sent is None or "Content-Type" not in sent)
+        ):
+            if content_type is None:
+                options["skip_auto_headers"] = _NO_CONTENT_TYPE  # raw bytes carry no type
+            else:
+                sent = CIMultiDict(sent or ())
+                sent["Content-Type"] = content_type
+        if timeout is not _DEFAULT:
+            options["timeout"] = self._timeouts.get(timeout) or self._timeouts.setdefault(
+                timeout, _client_timeout(timeout)
+            )
+        if proxy is not None:
+            options["proxy"] = proxy
+            options["proxy_auth"] = proxy_auth
+        try:
+            response = await session.request(
+                method, url, headers=sent, data=body, allow_redirects=False, **options
+            )
+        except _AIOHTTP_FAILURES as exc:
+            raise _transport_error(exc, httpx.ConnectTimeout) from exc
+        status = response.status
+        if stream and 200 <= status < 300:
+            return HttpResponse(
+                status,
+                response.headers,
+                _NOT_READ,
+                source=_AiohttpBody(response),
+                method=method,
+                url=url,
+                reason_phrase=response.reason,
+            )
+        try:
+            body = await response.read()
+        except _AIOHTTP_FAILURES as exc:
+            response.close()
+            raise _transport_error(exc, httpx.ReadTimeout) from exc
+        response.release()
+        return HttpResponse(
+            status, response.headers, body, method=method, url=url, reason_phrase=response.reason
+        )
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+class _HttpxSender:
+    """Sends one request through ``httpx.AsyncClient`` over an injected transport."""
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float | None,
+        headers: Mapping[str, str] | None,
+        transport: httpx.AsyncBaseTransport,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout),
+            headers=dict(headers or {}),
+            transport=transport,
+        )
+
+    async def send(
+        self, method: str, path: str, token: str | None, stream: bool, **kwargs: Any
+    ) -> HttpResponse:
+        client = self._client
+        request = client.build_request(method, path, **kwargs)
         if token and "authorization" not in request.headers:
             request.headers["Authorization"] = f"Bearer {token}"
-        yield request
+        response = await client.send(request, stream=stream)
+        if stream and response.is_success:
+            return HttpResponse(
+                response.status_code,
+                response.headers,
+                _NOT_READ,
+                source=_HttpxBody(response),
+                httpx_response=response,
+            )
+        if stream:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        return HttpResponse(
+            response.status_code, response.headers, response.content, httpx_response=response
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
 
 class HttpClientMixin:
-    """A pooled ``httpx.AsyncClient`` with Bearer auth, retries and SSE streaming.
+    """A pooled HTTP client with Bearer auth, retries and SSE streaming.
 
     Call ``_init_http_client`` once (usually in ``__init__``), set ``_http_auth_token``
     to send ``Authorization: Bearer <token>``, and ``await _close_http_client()`` when
@@ -188,7 +614,7 @@ class HttpClientMixin:
     """
 
     RETRYABLE_STATUS_CODES: frozenset[int] = RETRYABLE_STATUS_CODES
-    _http_client: httpx.AsyncClient | None = None
+    _http_client: _AiohttpSender | _HttpxSender | None = None
     _http_base_url: str = ""
     _http_max_retries: int = 3
     _http_max_delay: float = 30.0
@@ -204,21 +630,19 @@ class HttpClientMixin:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        """Create the client: ``timeout`` seconds bound connecting, each read, each
-        write and waiting for a pooled connection; ``max_retries=0`` means one attempt;
-        ``headers`` go with every request; ``transport`` replaces ``default_transport()``
-        (an ``httpx.MockTransport`` in tests, for instance)."""
+        """Create the client: ``timeout`` seconds bound connecting, each read and the
+        wait for a pooled connection (None: no bound); ``max_retries=0`` means one
+        attempt; ``headers`` go with every request; with ``transport`` (an
+        ``httpx.MockTransport`` in tests, for instance) requests go through
+        ``httpx.AsyncClient`` on it instead of straight to aiohttp."""
         if max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
         self._http_base_url = base_url.rstrip("/")
         self._http_max_retries = max_retries
-        self._http_client = httpx.AsyncClient(
-            base_url=self._http_base_url,
-            timeout=httpx.Timeout(timeout),
-            headers=dict(headers or {}),
-            auth=_BearerFromAttribute(self),
-            transport=transport if transport is not None else default_transport(),
-        )
+        if transport is None:
+            self._http_client = _AiohttpSender(self._http_base_url, timeout, headers)
+        else:
+            self._http_client = _HttpxSender(self._http_base_url, timeout, headers, transport)
 
     async def _http_get(self, path: str, **kwargs: Any) -> Any:
         """GET ``path`` and return the parsed JSON body (None for an empty body)."""
@@ -241,55 +665,54 @@ class HttpClientMixin:
             client, self._http_client = self._http_client, None
             await client.aclose()
 
-    async def _http_request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _http_request(self, method: str, path: str, **kwargs: Any) -> HttpResponse:
         """Send with retries; the final 2xx response, body read.
 
-        Raises httpx.HTTPStatusError (its ``response`` is the last one, body read) or
-        httpx.TransportError when the retries are spent or the failure is not transient.
+        Keyword arguments: ``json``, ``content`` (bytes or str), ``data`` (a form),
+        ``params``, ``headers``, ``timeout``. Raises httpx.HTTPStatusError (its
+        ``response`` is the last one, body read) or httpx.TransportError when the
+        retries are spent or the failure is not transient.
         """
-        return await self._http_send(method, path, stream=False, **kwargs)
+        return await self._http_send(method, path, False, kwargs)
 
     @asynccontextmanager
     async def _http_open_stream(
         self, method: str, path: str, **kwargs: Any
-    ) -> AsyncIterator[httpx.Response]:
+    ) -> AsyncIterator[HttpResponse]:
         """The response of a streamed request once its status is known to be 2xx.
 
         Opening is retried like ``_http_request``; the body is left unread so the
         caller can look at headers first and then iterate. Errors raise
         httpx.HTTPStatusError with the error body read.
         """
-        response = await self._http_send(method, path, stream=True, **kwargs)
+        response = await self._http_send(method, path, True, kwargs)
         try:
             yield response
         finally:
             await response.aclose()
 
     async def _http_send(
-        self, method: str, path: str, *, stream: bool, **kwargs: Any
-    ) -> httpx.Response:
-        if self._http_client is None:
+        self, method: str, path: str, stream: bool, kwargs: dict[str, Any]
+    ) -> HttpResponse:
+        """The retry loop, the same whichever way requests are sent."""
+        client = self._http_client
+        if client is None:
             raise RuntimeError(
                 f"{type(self).__name__}: call _init_http_client before sending requests"
             )
-        client = self._http_client
-        send_options = {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
         attempt = 0
         while True:
-            # Built afresh for each attempt, so a key rotated meanwhile is the one sent.
-            request = client.build_request(method, path, **kwargs)
             last_attempt = attempt >= self._http_max_retries
             try:
-                response = await client.send(request, stream=stream, **send_options)
+                # The token is read at each attempt, so a key rotated meanwhile is sent.
+                response = await client.send(method, path, self._http_auth_token, stream, **kwargs)
             except httpx.TransportError:
                 if last_attempt:
                     raise
                 delay = self._http_backoff(attempt)
             else:
-                if response.is_success:
+                if 200 <= response.status_code < 300:
                     return response
-                await response.aread()
-                await response.aclose()
                 asked = parse_retry_after(response.headers.get("retry-after"), self._clock.now())
                 if (
                     last_attempt
@@ -306,5 +729,6 @@ class HttpClientMixin:
         return backoff_delay(attempt, max_delay=self._http_max_delay, jitter=additive_jitter)
 
 
-def _json(response: httpx.Response) -> Any:
-    return response.json() if response.content else None
+def _json(response: HttpResponse) -> Any:
+    content = response.content
+    return jsonlib.loads(content) if content else None
