@@ -1,11 +1,15 @@
-"""Every distribution under plugins/ has the shape the connector template renders.
+"""Every distribution under plugins/ has the shape of its kind.
 
-A plugin is compared with a fresh rendering of the template for its connector type. The
-connector code may differ and a plugin may add modules under ``src/<package>/`` and test
-files under ``tests/``; the rest is the template's: the same files, the same pyproject
-layout, an entry point in a ``modelmesh.<type>`` group pointing at ``<package>.plugin``,
-the core and the CDK as dependencies, a hatchling build, a test extra, a conftest that
-loads the CDK test kit and a conformance test module.
+A connector plugin is compared with a fresh rendering of the template for its connector
+type. The connector code may differ and a plugin may add modules under
+``src/<package>/`` and test files under ``tests/``; the rest is the template's: the same
+files, the same pyproject layout, an entry point in a ``modelmesh.<type>`` group pointing
+at ``<package>.plugin``, the core and the CDK as dependencies, a hatchling build, a test
+extra, a conftest that loads the CDK test kit and a conformance test module.
+
+A command plugin (entry points in ``modelmesh.commands`` only) adds a subcommand to
+``modelmesh``; the template has no such kind, so it is held to the naming, layout and
+build rules alone.
 """
 
 from __future__ import annotations
@@ -22,9 +26,22 @@ from packaging.utils import canonicalize_name
 from .conftest import CONNECTOR_TYPES, Sample
 
 ROOT = Path(__file__).resolve().parents[2]
-PLUGINS = sorted(
+COMMANDS_GROUP = "modelmesh.commands"
+ALL_PLUGINS = sorted(
     p for p in (ROOT / "plugins").glob("*/") if p.is_dir() and not p.name.startswith((".", "_"))
 )
+
+
+def is_command_plugin(directory: Path) -> bool:
+    """Whether the distribution's entry points are all ``modelmesh`` subcommands."""
+    if not (directory / "pyproject.toml").is_file():
+        return False
+    groups = read_pyproject(directory).get("project", {}).get("entry-points", {})
+    return set(groups) == {COMMANDS_GROUP}
+
+
+PLUGINS = [p for p in ALL_PLUGINS if not is_command_plugin(p)]
+COMMAND_PLUGINS = [p for p in ALL_PLUGINS if is_command_plugin(p)]
 
 GROUPS = {f"modelmesh.{kind}": kind for kind in CONNECTOR_TYPES}
 KIT_PLUGIN = "modelmesh_cdk.testing.plugin"
@@ -162,9 +179,40 @@ def test_plugin_has_the_template_shape(plugin, template_for):
     assert shape_problems(plugin, template_for(types[0] if types else "provider")) == []
 
 
-@pytest.mark.parametrize("plugin", PLUGINS, ids=lambda p: p.name)
+@pytest.mark.parametrize("plugin", ALL_PLUGINS, ids=lambda p: p.name)
 def test_plugin_directory_is_named_for_its_distribution(plugin):
     assert read_pyproject(plugin)["project"]["name"] == f"modelmesh-plugin-{plugin.name}"
+
+
+def command_problems(project: Path) -> list[str]:
+    """What keeps a command plugin from its shape: a src layout with py.typed and a
+    README, tests, each command pointing into its own package, the core as a
+    dependency and a hatchling build."""
+    pyproject = read_pyproject(project)
+    metadata = pyproject["project"]
+    package = metadata["name"].replace("-", "_")
+    files = project_files(project)
+    problems = [
+        f"missing {path}"
+        for path in ("README.md", f"src/{package}/__init__.py", f"src/{package}/py.typed")
+        if path not in files
+    ]
+    if not any(p.startswith("tests/test_") for p in files):
+        problems.append("no tests/test_*.py")
+    for name, value in metadata["entry-points"][COMMANDS_GROUP].items():
+        if not value.startswith(f"{package}."):
+            problems.append(f"command {name!r} points at {value!r}, outside {package}")
+    names = {canonicalize_name(Requirement(d).name) for d in metadata.get("dependencies", [])}
+    if "modelmesh-core" not in names:
+        problems.append("dependencies lack modelmesh-core")
+    if pyproject.get("build-system", {}).get("build-backend") != "hatchling.build":
+        problems.append("[build-system] is not hatchling (build-backend = 'hatchling.build')")
+    return problems
+
+
+@pytest.mark.parametrize("plugin", COMMAND_PLUGINS, ids=lambda p: p.name)
+def test_command_plugin_has_its_shape(plugin):
+    assert command_problems(plugin) == []
 
 
 @pytest.mark.parametrize("connector_type", CONNECTOR_TYPES)

@@ -1,0 +1,1 @@
+"""``modelmesh demo``: failover shown live, offline."""
