@@ -294,6 +294,37 @@ def test_path_script_goes_before_any_path_script(upstream, client):
     assert statuses == [500, 502, 200]
 
 
+def test_repeat_answers_the_pattern_round_and_round(upstream, client):
+    upstream.repeat(ok(), error(500), error(429, retry_after=1))
+    responses = [client.post(CHAT, json=QUESTION) for _ in range(6)]
+    assert [r.status_code for r in responses] == [200, 500, 429, 200, 500, 429]
+    assert responses[2].headers["retry-after"] == "1"
+
+
+def test_scripted_behaviours_go_before_the_pattern_which_then_resumes(upstream, client):
+    upstream.repeat(error(500), ok())
+    assert client.post(CHAT, json=QUESTION).status_code == 500
+    upstream.script(error(503))
+    statuses = [client.post(CHAT, json=QUESTION).status_code for _ in range(3)]
+    assert statuses == [503, 200, 500]
+
+
+def test_repeat_for_a_path_goes_before_the_any_path_pattern(upstream, client):
+    upstream.repeat(error(502))
+    upstream.repeat(error(500), path=CHAT)
+    assert client.post(CHAT, json=QUESTION).status_code == 500
+    assert client.get("/v1/models").status_code == 502
+
+
+def test_repeat_without_behaviours_and_clear_end_the_pattern(upstream, client):
+    upstream.repeat(error(500))
+    upstream.repeat()
+    assert client.post(CHAT, json=QUESTION).status_code == 200
+    upstream.repeat(error(500), path=CHAT)
+    upstream.clear()
+    assert client.post(CHAT, json=QUESTION).status_code == 200
+
+
 def test_connections_are_kept_alive(upstream, client):
     client.get("/v1/models")
     client.get("/v1/models")

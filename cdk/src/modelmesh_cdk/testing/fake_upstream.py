@@ -16,6 +16,10 @@ work for every wire format through the same server code.
         ...  # point the connector at up.url
         assert len(up.requests) == 2
 
+A provider that keeps misbehaving in a pattern (every fourth answer a 500, say) is
+``up.repeat(ok(), ok(), ok(), error(500))``: requests that find nothing scripted take
+the pattern's behaviours in turn, round and round.
+
 Run it by hand with ``python -m modelmesh_cdk.testing.fake_upstream --port 8000``.
 """
 
@@ -575,6 +579,19 @@ def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
+@attrs.define
+class _Pattern:
+    """Behaviours answered in turn, round and round; the next one is ``position``."""
+
+    behaviours: tuple[Behaviour, ...]
+    position: int = 0
+
+    def next(self) -> Behaviour:
+        behaviour = self.behaviours[self.position]
+        self.position = (self.position + 1) % len(self.behaviours)
+        return behaviour
+
+
 class FakeUpstream:
     """A server on 127.0.0.1 speaking ``dialect`` (OpenAI's by default) whose next
     answers can be scripted.
@@ -600,6 +617,7 @@ class FakeUpstream:
         self._requests: list[RecordedRequest] = []
         self._any_path: deque[Behaviour] = deque()
         self._by_path: dict[str, deque[Behaviour]] = {}
+        self._patterns: dict[str | None, _Pattern] = {}
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
@@ -671,11 +689,26 @@ class FakeUpstream:
         """Queue behaviours for the next requests (to ``path``, or to any path).
 
         A request takes the next behaviour queued for its path, else the next one
-        queued for any path, else ``ok()``.
+        queued for any path, else the next of a pattern ``repeat`` set (its path's, then
+        any path's), else ``ok()``.
         """
         with self._lock:
             queue = self._any_path if path is None else self._by_path.setdefault(path, deque())
             queue.extend(behaviours)
+
+    def repeat(self, *behaviours: Behaviour, path: str | None = None) -> None:
+        """Answer requests (to ``path``, or to any path) that find nothing scripted with
+        ``behaviours`` in turn, starting again after the last, instead of ``ok()``.
+
+        A long-running fake (a demo, a soak test) misbehaves in a pattern this way without
+        scripting every request. A new pattern replaces the old one from its first
+        behaviour; no behaviours removes it.
+        """
+        with self._lock:
+            if behaviours:
+                self._patterns[path] = _Pattern(tuple(behaviours))
+            else:
+                self._patterns.pop(path, None)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -684,11 +717,12 @@ class FakeUpstream:
             return list(self._requests)
 
     def clear(self) -> None:
-        """Forget recorded requests and every queued behaviour."""
+        """Forget recorded requests, every queued behaviour and every repeated pattern."""
         with self._lock:
             self._requests.clear()
             self._any_path.clear()
             self._by_path.clear()
+            self._patterns.clear()
 
     # Server thread
 
@@ -760,6 +794,9 @@ class FakeUpstream:
                 return queue.popleft()
             if self._any_path:
                 return self._any_path.popleft()
+            pattern = self._patterns.get(request.path) or self._patterns.get(None)
+            if pattern is not None:
+                return pattern.next()
         return Ok()
 
     async def _answer(
