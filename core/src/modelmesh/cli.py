@@ -28,7 +28,7 @@ _TYPE_CHOICES = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``modelmesh`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    builtin = {"plugins", "config"}
+    builtin = {"plugins", "config", "serve"}
     if argv and argv[0] not in builtin and not argv[0].startswith("-"):
         command = _installed_commands().get(argv[0])
         if command is not None:
@@ -113,6 +113,28 @@ def _build_parser(builtin: set[str]) -> argparse.ArgumentParser:
         help="do not resolve ${secrets:NAME} references (no secret store access)",
     )
     check.set_defaults(handler=_config_check)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the OpenAI-compatible proxy (needs modelmesh-core[proxy])",
+        description="Serve /v1/chat/completions, /v1/embeddings, /v1/models and /health. "
+        "Flags replace the values of the YAML's proxy: section.",
+    )
+    serve.add_argument(
+        "--config",
+        metavar="FILE",
+        help="YAML configuration (default: detect providers from API-key variables)",
+    )
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, help="port to listen on, 0 for any free one")
+    serve.add_argument(
+        "--token",
+        action="append",
+        metavar="TOKEN",
+        help="bearer token clients must send; repeat for several (needed off loopback)",
+    )
+    serve.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper)
+    serve.set_defaults(handler=_serve)
 
     for name, command in sorted(_installed_commands().items()):
         if name not in builtin:
@@ -240,6 +262,82 @@ def _config_check(args: argparse.Namespace, out: TextIO) -> int:
 
 def _count(items: Any, noun: str) -> str:
     return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
+
+
+# --- serve --------------------------------------------------------------------------
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is no port: use 0 to 65535")
+    return port
+
+
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    from modelmesh.proxy import ProxyServer
+
+    if args.log_level:
+        from modelmesh.log import configure_logging
+
+        configure_logging(args.log_level)
+    config: Any = args.config
+    if config is None:
+        config = _detected_config(out)
+        if config is None:
+            return 1
+    server = ProxyServer(config, host=args.host, port=args.port, tokens=args.token)
+
+    def ready(server: ProxyServer) -> None:
+        out.write(f"Pools: {', '.join(server.mesh.list_pools()) or 'none'}\n")
+        out.write(f"ModelMesh proxy listening on {server.url}\n")
+        out.flush()
+
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(server.serve(ready))
+    return 0
+
+
+def _loop_factory() -> Any:
+    """uvloop's loop where it is installed (it comes with the proxy extra off Windows)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def _detected_config(out: TextIO) -> dict[str, Any] | None:
+    """A one-pool configuration (``chat-completion``) from the providers the environment
+    offers, after saying what was found; None, after saying what to set, when nothing is."""
+    from modelmesh.autodetect import KNOWN_PROVIDERS, build_config, scan
+
+    detection = scan()
+    for missing in detection.missing:
+        hint = f": {missing.install}" if missing.install else ""
+        print(
+            f"{missing.env_var} is set, but connector {missing.connector_id} is not "
+            f"installed{hint}",
+            file=sys.stderr,
+        )
+    if not detection.found:
+        keys = ", ".join(e.env_var for e in KNOWN_PROVIDERS if not e.host)
+        hosts = ", ".join(e.env_var for e in KNOWN_PROVIDERS if e.host)
+        print(
+            "No --config given and no provider found in the environment.\n"
+            f"Set an API key variable ({keys})\n"
+            f"or a local server variable ({hosts}, e.g. OLLAMA_HOST=http://localhost:11434),\n"
+            "or give a configuration: modelmesh serve --config modelmesh.yaml",
+            file=sys.stderr,
+        )
+        return None
+    out.write("No --config given; serving the pool 'chat-completion' with:\n")
+    for found in detection.found:
+        models = ", ".join(m.id for m in found.models) or "no default models"
+        out.write(f"  {found.env_var}: {found.connector_id} ({models})\n")
+    return build_config(("chat-completion",), detected=detection)
 
 
 # --- output -------------------------------------------------------------------------
