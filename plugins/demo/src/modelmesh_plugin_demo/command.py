@@ -11,6 +11,8 @@ from .run import Options, run_demo
 
 DEFAULT_REQUESTS = 40
 DEFAULT_DELAY = 0.15
+INTERRUPTED = 130
+"""The shell's status for a command ended by Ctrl-C."""
 PIPE_WIDTH = 100
 """Columns to draw in when not on a terminal: logs have room for the whole summary."""
 
@@ -67,5 +69,11 @@ def main(argv: Sequence[str]) -> int:
     if not console.is_terminal:
         console.width = max(console.width, PIPE_WIDTH)
     live = console.is_terminal and not args.no_live
-    run_demo(Options(args.requests, args.delay), console, live=live)
+    try:
+        run_demo(Options(args.requests, args.delay), console, live=live)
+    except KeyboardInterrupt:
+        # The run has stopped its providers and proxy on the way out; a traceback
+        # would only hide that.
+        console.print("interrupted", style="bold")
+        return INTERRUPTED
     return 0

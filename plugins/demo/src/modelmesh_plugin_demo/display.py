@@ -61,7 +61,14 @@ class _Board:
             self.current = outcome.model
 
     def __rich__(self) -> RenderableType:
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table = Table(
+            title="pool chat, in priority order",
+            title_justify="left",
+            title_style="dim",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+        )
         for column in ("model", "provider", "state", "served"):
             table.add_column(column, justify="right" if column == "served" else "left")
         now = datetime.now(UTC)
