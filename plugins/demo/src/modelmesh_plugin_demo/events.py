@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
 
 from modelmesh.interfaces.observability import (
@@ -15,20 +14,18 @@ from modelmesh.interfaces.observability import (
 
 
 class EventCollector(ObservabilityConnector):
-    """Keeps each event until the demo takes it; the mesh may emit from another thread
-    than the one reading, which a deque's appends and pops allow."""
+    """Keeps each event until the demo takes it. The proxy's mesh emits on the event loop
+    the demo reads on, between two requests, so a plain list needs no lock."""
 
     def __init__(self) -> None:
-        self._events: deque[RoutingEvent] = deque()
+        self._events: list[RoutingEvent] = []
 
     def emit(self, event: RoutingEvent) -> None:
         self._events.append(event)
 
     def drain(self) -> list[RoutingEvent]:
         """The events emitted since the last call, oldest first."""
-        events = []
-        while self._events:
-            events.append(self._events.popleft())
+        events, self._events = self._events, []
         return events
 
     def log(self, entry: RequestLogEntry) -> None:

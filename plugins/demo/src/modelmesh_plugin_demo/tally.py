@@ -40,11 +40,8 @@ class Outcome:
     @property
     def failover(self) -> bool:
         """Whether another provider than the first one called served the request."""
-        return (
-            self.provider is not None
-            and bool(self.calls)
-            and self.calls[0].provider != (self.provider)
-        )
+        first = self.calls[0].provider if self.calls else None
+        return self.provider is not None and first is not None and first != self.provider
 
 
 @attrs.frozen
