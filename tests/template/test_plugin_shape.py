@@ -32,17 +32,6 @@ ALL_PLUGINS = sorted(
 )
 
 
-def is_command_plugin(directory: Path) -> bool:
-    """Whether the distribution's entry points are all ``modelmesh`` subcommands."""
-    if not (directory / "pyproject.toml").is_file():
-        return False
-    groups = read_pyproject(directory).get("project", {}).get("entry-points", {})
-    return set(groups) == {COMMANDS_GROUP}
-
-
-PLUGINS = [p for p in ALL_PLUGINS if not is_command_plugin(p)]
-COMMAND_PLUGINS = [p for p in ALL_PLUGINS if is_command_plugin(p)]
-
 GROUPS = {f"modelmesh.{kind}": kind for kind in CONNECTOR_TYPES}
 KIT_PLUGIN = "modelmesh_cdk.testing.plugin"
 KIT_SUITES = "modelmesh_cdk.testing.suites"
@@ -69,6 +58,18 @@ def project_files(directory: Path) -> set[str]:
 
 def read_pyproject(directory: Path) -> dict:
     return tomllib.loads((directory / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def is_command_plugin(directory: Path) -> bool:
+    """Whether the distribution's entry points are all ``modelmesh`` subcommands."""
+    if not (directory / "pyproject.toml").is_file():
+        return False
+    groups = read_pyproject(directory).get("project", {}).get("entry-points", {})
+    return set(groups) == {COMMANDS_GROUP}
+
+
+PLUGINS = [p for p in ALL_PLUGINS if not is_command_plugin(p)]
+COMMAND_PLUGINS = [p for p in ALL_PLUGINS if is_command_plugin(p)]
 
 
 def connector_types(pyproject: dict) -> list[str]:
