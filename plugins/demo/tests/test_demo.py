@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import socket
 import subprocess
@@ -98,7 +99,7 @@ def test_the_summary_counts_add_up(run: Run) -> None:
 
 
 def test_the_failover_count_matches_the_failover_lines(run: Run) -> None:
-    counted = re.search(r"(\d+) failovers, (\d+) rotations", run.output)
+    counted = re.search(r"(\d+) failovers?, (\d+) rotations?", run.output)
     assert counted is not None
     assert int(counted[1]) == len(run.lines(r" failover$"))
     assert int(counted[2]) == len(run.lines(r"^ +rotation "))
@@ -126,6 +127,21 @@ def test_the_modelmesh_command_runs_it_and_prints_plain_lines_into_a_pipe() -> N
     assert "\x1b[" not in finished.stdout
     assert "6 requests sent, 6 answered" in finished.stdout
     assert re.search(rf"ratelimited 429 {ARROW} flaky 200", finished.stdout)
+
+
+def test_a_proxy_set_in_the_shell_is_bypassed_and_left_as_it_was(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens on port 9
+    monkeypatch.setenv("NO_PROXY", "example.com")
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    assert main(["--requests", "4", "--delay", "0", "--no-live"]) == 0
+
+    assert "4 requests sent, 4 answered" in capsys.readouterr().out
+    assert os.environ["NO_PROXY"] == "example.com"
+    assert "no_proxy" not in os.environ
 
 
 @pytest.mark.parametrize("argv", [["--requests", "0"], ["--delay", "-1"], ["--delay", "soon"]])

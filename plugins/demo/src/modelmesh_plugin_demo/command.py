@@ -70,10 +70,11 @@ def main(argv: Sequence[str]) -> int:
         console.width = max(console.width, PIPE_WIDTH)
     live = console.is_terminal and not args.no_live
     try:
-        run_demo(Options(args.requests, args.delay), console, live=live)
+        tally = run_demo(Options(args.requests, args.delay), console, live=live)
     except KeyboardInterrupt:
         # The run has stopped its providers and proxy on the way out; a traceback
         # would only hide that.
         console.print("interrupted", style="bold")
         return INTERRUPTED
-    return 0
+    # Every request is meant to be answered: one that was not is a failure to report.
+    return 0 if tally.answered == len(tally.outcomes) else 1

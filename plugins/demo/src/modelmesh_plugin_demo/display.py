@@ -32,6 +32,10 @@ def _status_style(status: int) -> str:
     return "yellow" if status == 429 else "red"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} ms"
 
@@ -155,7 +159,7 @@ class Display:
         if outcome.model is None or outcome.provider is None:
             line.append(f"no answer: {outcome.error}", style="bold red")
             return line
-        attempts = f"{outcome.attempts} attempt{'s' if outcome.attempts != 1 else ''}"
+        attempts = _count(outcome.attempts, "attempt")
         line.append(f"{outcome.model:<17}", style=self.styles.get(outcome.provider, ""))
         line.append(f" {attempts:<10} {outcome.latency_ms:6.1f} ms")
         if len(outcome.calls) > 1:
@@ -231,8 +235,9 @@ class Display:
             str(sum(row.recoveries for row in rows)),
         )
         table.caption = (
-            f"{len(tally.outcomes)} requests sent, {tally.answered} answered; "
-            f"{tally.failovers} failovers, {tally.count(EventType.MODEL_ROTATED)} rotations"
+            f"{_count(len(tally.outcomes), 'request')} sent, {tally.answered} answered; "
+            f"{_count(tally.failovers, 'failover')}, "
+            f"{_count(tally.count(EventType.MODEL_ROTATED), 'rotation')}"
         )
         table.caption_justify = "left"
         return table

@@ -9,7 +9,10 @@ serving them. Leaving ``run_demo`` stops all of it, whatever happened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
+from collections.abc import Iterator
 
 import attrs
 import openai
@@ -23,6 +26,8 @@ from .events import EventCollector
 from .tally import Call, Outcome, Tally
 from .upstreams import PROVIDERS, RunningProviders
 
+LOOPBACK = "127.0.0.1"
+NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 CLIENT_TIMEOUT = 15.0
 """Seconds the client waits for one answer; above the pool's 10 s deadline."""
 
@@ -45,8 +50,26 @@ class _Reply:
 
 def run_demo(options: Options, console: Console, *, live: bool) -> Tally:
     """Run the whole demo and return its tally; ``live`` pins the model board."""
-    with RunningProviders(PROVIDERS) as providers:
+    with _loopback_not_proxied(), RunningProviders(PROVIDERS) as providers:
         return asyncio.run(_serve_and_send(options, console, live, providers))
+
+
+@contextlib.contextmanager
+def _loopback_not_proxied() -> Iterator[None]:
+    """Keep 127.0.0.1 out of any HTTP proxy set in the user's shell for the run: the
+    client and the provider connectors honour HTTP_PROXY, and a proxy cannot reach the
+    demo's loopback servers."""
+    saved = {name: os.environ.get(name) for name in NO_PROXY_VARIABLES}
+    for name, value in saved.items():
+        os.environ[name] = f"{value},{LOOPBACK}" if value else LOOPBACK
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 async def _serve_and_send(
