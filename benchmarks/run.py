@@ -2,7 +2,7 @@
 
     uv run python benchmarks/run.py [--runs N] [SUITE ...]
 
-Suites: startup, config, transport, storage, routing. Exit status 1 when a measured figure
+Suites: startup, config, transport, storage, routing, proxy. Exit status 1 when a measured figure
 misses its goal.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import config_load
+import proxy
 import routing
 import startup
 import storage
@@ -34,6 +35,11 @@ SUITES = {
         "Routed calls against direct calls to the fake upstream (loopback), and a dead provider",
         routing.run,
         routing.print_table,
+    ),
+    "proxy": (
+        "Proxy (modelmesh serve, one worker) against direct calls to the fake upstream",
+        proxy.run,
+        proxy.print_table,
     ),
 }
 
