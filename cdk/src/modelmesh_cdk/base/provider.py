@@ -79,6 +79,7 @@ CHAT_COMPLETION = "generation.text-generation.chat-completion"
 
 _DONE = "[DONE]"
 _FRAME_PREVIEW = 120
+_NO_RATE_LIMITS = RateLimitStatus()
 
 
 def api_root(base_url: str) -> str:
@@ -235,7 +236,7 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         return request.to_openai_payload()
 
     def _parse_response(self, data: Any) -> CompletionResponse:
-        return attrs.evolve(CompletionResponse.from_openai_payload(data), raw=data)
+        return CompletionResponse.from_openai_payload(data, raw=data)
 
     def _parse_sse_chunk(self, data: str) -> CompletionChunk | None:
         """One SSE data payload as a chunk, or None to skip the frame (for upstreams
@@ -397,7 +398,7 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         down on the provider's clock since that response arrived."""
         report = self._rate_limits
         if report is None:
-            return RateLimitStatus()
+            return _NO_RATE_LIMITS
         reset = report.status.reset_seconds
         if reset is None:
             return report.status
