@@ -65,6 +65,7 @@ from modelmesh.routing.budget import (
     estimate_prompt_tokens,
 )
 from modelmesh.routing.capabilities import CapabilityTree
+from modelmesh.routing.deadline import deadline
 from modelmesh.routing.pools import MeshModel, Pool
 from modelmesh.routing.retry import Verdict
 from modelmesh.state import StateManager
@@ -469,7 +470,7 @@ class Router:
             )
         started = self.clock.monotonic()
         try:
-            async with asyncio.timeout(remaining):
+            async with deadline(remaining):
                 result = await call(model)
         except ProviderError as error:
             await self._learn_rate_limits(runtime)
