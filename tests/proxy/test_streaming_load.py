@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
+import yaml
 
 from modelmesh_cdk.testing.fake_upstream import FakeUpstream, stream
 
-from .proxies import MESSAGES, ThreadedProxy
+from .proxies import MESSAGES, ThreadedProxy, mesh_config
 
 
 def upstream_connections(server: FakeUpstream) -> int:
@@ -57,9 +63,27 @@ def test_a_client_leaving_mid_stream_closes_the_upstream_stream_and_leaves_no_ta
     assert proxy.mesh.pool_status("chat")["chat"]["models"]["a.m"]["status"] == "active"
 
 
-def test_a_thousand_concurrent_streams_complete_without_error(
-    proxy: ThreadedProxy, upstreams: list[FakeUpstream]
-) -> None:
+@contextmanager
+def process_url(command: list[str], marker: str) -> Iterator[str]:
+    """Run ``command`` until the block ends; yields the URL ending its ``marker`` line."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = ""
+        while marker not in line:
+            line = process.stdout.readline()
+            assert line, f"{command} exited before printing {marker!r}"
+        yield line.split()[-1]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_a_thousand_concurrent_streams_complete_without_error(tmp_path: Path) -> None:
+    """Upstream and proxy in processes of their own, as deployed, so the client's load does
+    not share an interpreter with them."""
     count = 1000
     body = {"model": "chat", "messages": MESSAGES, "stream": True}
 
@@ -76,12 +100,28 @@ def test_a_thousand_concurrent_streams_complete_without_error(
                     text.append("|done")
             return "".join(text)
 
-    async def scenario() -> list[str]:
+    async def scenario(url: str) -> list[str]:
         limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
-        timeout = httpx.Timeout(30.0)
-        async with httpx.AsyncClient(base_url=proxy.url, limits=limits, timeout=timeout) as client:
+        async with httpx.AsyncClient(
+            base_url=url, limits=limits, timeout=httpx.Timeout(60.0)
+        ) as client:
             return await asyncio.gather(*(one(client) for _ in range(count)))
 
-    texts = asyncio.run(scenario())
+    upstream_command = [sys.executable, "-m", "modelmesh_cdk.testing.fake_upstream", "--port", "0"]
+    with process_url(upstream_command, "http://") as upstream:
+        config = tmp_path / "modelmesh.yaml"
+        config.write_text(yaml.safe_dump(mesh_config([FakeUrl(upstream)] * 2)), encoding="utf-8")
+        serve = [sys.executable, "-m", "modelmesh.cli", "serve", "--config", str(config)]
+        with process_url([*serve, "--port", "0"], "listening on") as url:
+            texts = asyncio.run(scenario(url))
+            with httpx.Client(base_url=url) as client:
+                health = client.get("/health").json()
     assert texts == ["Hello from the fake upstream|done"] * count
-    assert proxy.server.status()["total_requests"] == count
+    assert health["total_requests"] == count + 1
+
+
+class FakeUrl:
+    """Stands in for a FakeUpstream in ``mesh_config`` when only its URL is known."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
