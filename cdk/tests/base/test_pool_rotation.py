@@ -170,6 +170,71 @@ def test_a_usage_limit_deactivates_when_reached(
     ) == (None, reason)
 
 
+@given(
+    outcomes=st.lists(st.booleans(), max_size=25),
+    streak=st.integers(0, 5),
+    retry_limit=st.integers(1, 5),
+    threshold=st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]),
+    window_offset=st.integers(-2, 2),
+    limits=st.fixed_dictionaries(
+        {},
+        optional={
+            "request_limit": st.integers(1, 30),
+            "token_limit": st.integers(1, 300),
+            "budget_limit": st.floats(0.01, 3),
+        },
+    ),
+    quota_used=st.integers(0, 30),
+)
+def test_a_success_fires_a_limit_only_when_the_policy_says_it_may(
+    outcomes: list[bool],
+    streak: int,
+    retry_limit: int,
+    threshold: float,
+    window_offset: int,
+    limits: dict[str, float],
+    quota_used: int,
+) -> None:
+    """The router skips the check after a success when ``may_fire_after_success`` is
+    False, so it must be True whenever the success makes ``get_reason`` fire."""
+    recent = outcomes[-20:]  # the state keeps the last 20 outcomes
+    # Windows near the number of outcomes, where one more outcome starts the judging.
+    window = max(1, min(20, len(recent) + window_offset))
+    policy = PoolDeactivationPolicy(
+        {
+            "deactivation": {
+                "retry_limit": retry_limit,
+                "error_rate_threshold": threshold,
+                "error_rate_window": window,
+                **limits,
+            }
+        }
+    )
+
+    def view(history: list[bool], failures: int, used: int) -> ModelSnapshot:
+        return snapshot(
+            failure_count=failures,
+            error_rate=sum(history) / len(history) if history else 0.0,
+            error_samples=len(history),
+            quota_used=used,
+            tokens_used=used * 10,
+            cost_accumulated=used * 0.1,
+        )
+
+    before = view(recent, streak, quota_used)
+    after = view([*recent, False][-20:], 0, quota_used + 1)
+    if policy.get_reason(before) is None and policy.get_reason(after) is not None:
+        assert policy.may_fire_after_success(before)
+
+
+def test_without_limits_a_success_after_a_full_window_cannot_fire() -> None:
+    policy = PoolDeactivationPolicy({"deactivation": {"error_rate_window": 4}})
+    assert (
+        policy.may_fire_after_success(snapshot(error_samples=3)),
+        policy.may_fire_after_success(snapshot(error_samples=4)),
+    ) == (True, False)
+
+
 def test_an_open_maintenance_window_deactivates() -> None:
     policy = PoolDeactivationPolicy({"deactivation": {"maintenance_window": "0 2 * * sun"}})
     assert (

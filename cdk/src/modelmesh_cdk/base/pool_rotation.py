@@ -181,6 +181,9 @@ class PoolDeactivationPolicy(DeactivationPolicy):
         )
         self._maintenance = _maintenance(options)
 
+    def may_fire_after_success(self, before: ModelSnapshot) -> bool:
+        return self._maintenance is not None or self._limits.may_fire_after_success(before)
+
     def get_reason(self, snapshot: ModelSnapshot) -> DeactivationReason | None:
         fired = list(self._limits.fired(snapshot))
         if (

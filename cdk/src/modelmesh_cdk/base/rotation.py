@@ -100,6 +100,18 @@ class _Limits:
     tokens: int | None = None
     requests: int | None = None
 
+    def may_fire_after_success(self, before: ModelSnapshot) -> bool:
+        """Whether one more success can fire a limit that ``before`` did not: a success
+        adds to the request, token and cost counters and brings new headroom, but only
+        lowers the failure streak and the error rate, whose judgement a success can
+        start only while too few outcomes were there to judge it."""
+        if any(
+            limit is not None
+            for limit in (self.requests, self.tokens, self.budget, self.quota_fraction)
+        ):
+            return True
+        return self.error_rate is not None and before.error_samples < self.error_samples
+
     def fired(self, snapshot: ModelSnapshot) -> Iterable[DeactivationReason]:
         if self.failures is not None and snapshot.failure_count >= self.failures:
             yield DeactivationReason.ERROR_THRESHOLD

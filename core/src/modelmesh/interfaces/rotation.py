@@ -220,6 +220,13 @@ class DeactivationPolicy(abc.ABC):
     def get_reason(self, snapshot: ModelSnapshot) -> DeactivationReason | None:
         """The reason to deactivate now, or None while the model may stay active."""
 
+    def may_fire_after_success(self, before: ModelSnapshot) -> bool:
+        """Whether a success can make ``get_reason`` fire for a model that passed it as
+        ``before`` just ahead of the call. The router asks ``get_reason`` again after a
+        success only when this is True, sparing the hot path a snapshot; a request's
+        screening asks it anyway. The default, True, is always correct."""
+        return True
+
     def should_deactivate(self, snapshot: ModelSnapshot) -> bool:
         return self.get_reason(snapshot) is not None
 

@@ -388,7 +388,7 @@ class Router:
         started = self.clock.monotonic()
         try:
             while True:
-                model = self._select(run)
+                model, before = self._select(run)
                 for attempt in range(1, pool.retry.config.max_attempts + 1):
                     result = await self._attempt(run, model, call)
                     if not isinstance(result, ProviderError):
@@ -397,7 +397,7 @@ class Router:
                         )
                         if outcome_of is not None:
                             usage, text = outcome_of(result)
-                            self._succeeded(run, model, usage, started, text)
+                            self._succeeded(run, model, before, usage, started, text)
                             await self.state.sync()
                         return routed
                     if pool.retry.classify(result) is Verdict.RAISE:
@@ -412,8 +412,9 @@ class Router:
             await self.state.sync()
             raise
 
-    def _select(self, run: _Attempts) -> MeshModel:
-        """The strategy's choice among the models this request may still use."""
+    def _select(self, run: _Attempts) -> tuple[MeshModel, ModelSnapshot]:
+        """The strategy's choice among the models this request may still use, and the
+        snapshot it was chosen on."""
         pool = run.pool
         now = self.clock.now()
         screened = self._screen(
@@ -428,7 +429,7 @@ class Router:
         if pool.retry.config.scope is RetryScope.SAME_PROVIDER and run.last_provider:
             same = [c for c in screened.kept if c[0].provider_id == run.last_provider]
             screened.kept = same or screened.kept
-        by_id = {model.model_id: model for model, _ in screened.kept}
+        by_id = {model.model_id: (model, snapshot) for model, snapshot in screened.kept}
         try:
             selection = pool.policy.selection.select(
                 [snapshot for _, snapshot in screened.kept],
@@ -567,10 +568,13 @@ class Router:
         self,
         run: _Attempts,
         model: MeshModel,
+        before: ModelSnapshot | None,
         usage: TokenUsage,
         started: float,
         response_preview: str | None,
     ) -> None:
+        """Record a success; ``before`` is the snapshot the model was chosen on (None
+        when unknown), which lets the policy say the success cannot deactivate it."""
         pool = run.pool
         latency_ms = run.latency_ms
         cost = model.pricing.cost(usage) if model.pricing is not None else 0.0
@@ -603,7 +607,8 @@ class Router:
                     previous_model=previous,
                 )
                 self.observer.record_rotation(pool_id=pool.pool_id, model_id=model.model_id)
-        self._judge(pool, model, self.clock.now())
+        if before is None or pool.policy.deactivation.may_fire_after_success(before):
+            self._judge(pool, model, self.clock.now())
         if self.observer.wants_logs:
             self.observer.log(
                 RequestLogEntry(
@@ -1092,7 +1097,7 @@ class RoutedStream:
         usage = self._usage or TokenUsage(
             self._run.estimated_tokens, estimate_prompt_tokens(text) if text else 0
         )
-        self._router._succeeded(self._run, self._model, usage, self._started, text or None)
+        self._router._succeeded(self._run, self._model, None, usage, self._started, text or None)
 
 
 async def _close(chunks: AsyncIterator[Any]) -> None:
