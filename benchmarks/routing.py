@@ -59,6 +59,7 @@ RETRY_LIMIT = 3
 COOLDOWN = 60.0
 MESSAGES = ({"role": "user", "content": "hi"},)
 REFERENCE = "aiohttp direct (reference)"
+NO_RATE_LIMITS = RateLimitStatus()
 ROUTED = "routed: router.complete -> openai.llm.v1"
 
 
@@ -149,7 +150,7 @@ class CannedProvider(ProviderConnector):
         return QuotaStatus()
 
     async def get_rate_limits(self) -> RateLimitStatus:
-        return RateLimitStatus()
+        return NO_RATE_LIMITS
 
     async def get_pricing(self, model_id: str) -> ModelPricing:
         raise KeyError(model_id)

@@ -350,3 +350,25 @@ def test_a_model_declares_delivery_with_the_yaml_keys():
     info = ModelInfo("m", "m", delivery={"synchronous": False, "streaming": True, "batch": True})
 
     assert [info.supports_delivery(mode) for mode in DeliveryMode] == [False, True, True]
+
+
+def test_with_model_names_another_model_and_keeps_everything_else():
+    request = CompletionRequest(
+        "chat",
+        [{"role": "user", "content": "hi"}],
+        temperature=0.2,
+        stop=["\n"],
+        user="u-1",
+        extra={"seed": 7},
+    )
+
+    routed = request.with_model("gpt-4o-mini")
+
+    assert routed == attrs.evolve(request, model="gpt-4o-mini")
+    assert (request.model, type(routed)) == ("chat", CompletionRequest)
+
+
+def test_embeddings_with_model_names_another_model_and_keeps_everything_else():
+    request = EmbeddingRequest("text-embeddings", ["a", "b"], dimensions=8)
+
+    assert request.with_model("e-3") == attrs.evolve(request, model="e-3")

@@ -105,12 +105,13 @@ class _Limits:
         adds to the request, token and cost counters and brings new headroom, but only
         lowers the failure streak and the error rate, whose judgement a success can
         start only while too few outcomes were there to judge it."""
-        if any(
-            limit is not None
-            for limit in (self.requests, self.tokens, self.budget, self.quota_fraction)
-        ):
-            return True
-        return self.error_rate is not None and before.error_samples < self.error_samples
+        return (
+            self.requests is not None
+            or self.tokens is not None
+            or self.budget is not None
+            or self.quota_fraction is not None
+            or (self.error_rate is not None and before.error_samples < self.error_samples)
+        )
 
     def fired(self, snapshot: ModelSnapshot) -> Iterable[DeactivationReason]:
         if self.failures is not None and snapshot.failure_count >= self.failures:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import enum
 import functools
+import operator
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -32,16 +33,22 @@ def _renamed(request: _Request, model: str) -> _Request:
     """A copy of a valid request naming another model, made field by field: only the
     name changes, so the validators need not run again (the router renames every
     request it sends)."""
+    names, read = _fields_of(type(request))
     copy = object.__new__(type(request))
-    for name in _field_names(type(request)):
-        object.__setattr__(copy, name, getattr(request, name))
-    object.__setattr__(copy, "model", model)
+    for name, value in zip(names, read(request)):  # noqa: B905 - one getter per name
+        _set(copy, name, value)
+    _set(copy, "model", model)
     return copy
 
 
+_set = object.__setattr__
+
+
 @functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(field.name for field in attrs.fields(cls))
+def _fields_of(cls: type) -> tuple[tuple[str, ...], operator.attrgetter[tuple[Any, ...]]]:
+    """A class's field names and one getter reading them all at once."""
+    names = tuple(field.name for field in attrs.fields(cls))
+    return names, operator.attrgetter(*names)
 
 
 def _str_or_tuple(value: str | Sequence[Any]) -> str | tuple[Any, ...]:
