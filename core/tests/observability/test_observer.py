@@ -208,6 +208,8 @@ def test_wants_says_which_records_are_worth_building():
 
     assert mesh.enabled
     assert not mesh.wants_logs
+    assert not mesh.wants_statistics
+    assert observer((Recorder(), sink(channels=(Channel.STATISTICS,)))).wants_statistics
     assert [mesh.wants_trace(severity) for severity in Severity] == [
         False,
         False,

@@ -412,11 +412,15 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         return info.pricing
 
     def report_usage(self, model_id: str, usage: TokenUsage) -> None:
-        known = self._usage.get(model_id, TokenUsage())
-        self._usage[model_id] = TokenUsage(
-            known.prompt_tokens + usage.prompt_tokens,
-            known.completion_tokens + usage.completion_tokens,
-            known.total_tokens + usage.total_tokens,
+        known = self._usage.get(model_id)
+        self._usage[model_id] = (
+            usage
+            if known is None
+            else TokenUsage(
+                known.prompt_tokens + usage.prompt_tokens,
+                known.completion_tokens + usage.completion_tokens,
+                known.total_tokens + usage.total_tokens,
+            )
         )
 
     def usage_totals(self) -> dict[str, TokenUsage]:

@@ -190,6 +190,11 @@ class Observer:
         """Whether any sink takes request logs: build a RequestLogEntry only then."""
         return bool(self._log_shapes)
 
+    @property
+    def wants_statistics(self) -> bool:
+        """Whether any sink takes statistics: count requests and standbys only then."""
+        return bool(self._periods)
+
     def wants_trace(self, severity: Severity) -> bool:
         """Whether any sink takes traces of this severity."""
         return self._lowest_severity is not None and severity >= self._lowest_severity

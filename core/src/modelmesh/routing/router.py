@@ -584,16 +584,17 @@ class Router:
         self.providers[model.provider_id].connector.report_usage(model.model_id, usage)
         if cost:
             self._budget_alert(model.provider_id, cost)
-        self.observer.record_request(
-            model_id=model.model_id,
-            provider_id=model.provider_id,
-            pool_id=pool.pool_id,
-            success=True,
-            latency_ms=latency_ms,
-            tokens_in=usage.prompt_tokens,
-            tokens_out=usage.completion_tokens,
-            cost=cost,
-        )
+        if self.observer.wants_statistics:
+            self.observer.record_request(
+                model_id=model.model_id,
+                provider_id=model.provider_id,
+                pool_id=pool.pool_id,
+                success=True,
+                latency_ms=latency_ms,
+                tokens_in=usage.prompt_tokens,
+                tokens_out=usage.completion_tokens,
+                cost=cost,
+            )
         pool_state = self.state.pool(pool.pool_id)
         if pool_state.current_model != model.model_id:
             previous = pool_state.current_model
