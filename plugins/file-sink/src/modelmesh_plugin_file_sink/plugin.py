@@ -1,0 +1,16 @@
+"""Registers modelmesh.file.v1 with ModelMesh.
+
+The entry point in pyproject.toml names this module; ModelMesh imports it only when a
+configuration asks for modelmesh.file.v1.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import modelmesh
+from modelmesh_plugin_file_sink.connector import FileSinkObservability
+
+
+@modelmesh.hookimpl
+def modelmesh_register_observability(register: Callable[[str, Any], None]) -> None:
+    register("modelmesh.file.v1", FileSinkObservability)

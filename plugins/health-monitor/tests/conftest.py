@@ -1,0 +1,3 @@
+"""Loads the ModelMesh connector kit: its fixtures and the standard-suite guard."""
+
+pytest_plugins = ["modelmesh_cdk.testing.plugin"]
