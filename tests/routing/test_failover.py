@@ -541,3 +541,26 @@ def test_retry_scope_any_moves_to_the_next_model_instead_of_retrying(
 
     run(scenario())
     assert (calls(a), calls(b)) == (1, 1)
+
+
+def test_a_provider_taken_out_by_command_serves_nothing_until_recovered(
+    upstreams: list[FakeUpstream], a_b: Callable[..., Path], clock: ManualClock
+) -> None:
+    pool = """
+        strategy: priority-selection
+        model_priority: [a.m, b.m]
+    """
+
+    async def scenario() -> None:
+        mesh = await started(a_b(pool), clock)
+        router = mesh.get_router()
+        router.deactivate_provider("a", "health_check")
+        assert (mesh.active_providers(), (await router.complete(chat())).model_id) == (["b"], "b.m")
+        with pytest.raises(KeyError, match="no provider 'c'; known: a, b"):
+            router.deactivate_provider("c")
+        router.recover_provider("a", trigger="health_check")
+        assert (await router.complete(chat())).model_id == "a.m"
+        await mesh.shutdown()
+
+    run(scenario())
+    assert [r.path for r in upstreams[0].requests] == [CHAT_PATH]

@@ -80,3 +80,41 @@ def test_a_failed_request_is_logged_with_its_prompt_and_error(upstreams, clock) 
     [entry] = sink.entries
     assert (entry.model_id, entry.prompt_preview, entry.attempts) == (None, "hi", 1)
     assert "all candidate models failed" in (entry.error or "")
+
+
+def test_every_call_of_a_failed_over_request_is_in_its_record(upstreams, clock) -> None:
+    upstreams[0].script(error(503))
+    upstreams[1].script(ok("from b"))
+    sink = Logs()
+    config = {
+        "providers": {
+            key: {"connector": "openai.llm.v1", "base_url": up.url, "api_key": "test"}
+            for key, up in (("a", upstreams[0]), ("b", upstreams[1]))
+        },
+        "models": {
+            f"{key}.m": {"provider": key, "capabilities": ["chat-completion"]} for key in "ab"
+        },
+        "pools": {
+            "chat": {
+                "capability": "chat-completion",
+                "strategy": "priority-selection",
+                "model_priority": ["a.m", "b.m"],
+                "retry": {"max_attempts": 1},
+            }
+        },
+        "observability": {"connectors": [{"instance": sink, "level": "full"}]},
+    }
+
+    async def scenario() -> None:
+        async with ModelMesh(config, clock=clock) as mesh:
+            await mesh.get_router().complete(chat())
+
+    run(scenario())
+
+    [entry] = sink.entries
+    assert [
+        (a.model_id, a.provider_id, a.status_code, a.error_category, a.error is None)
+        for a in entry.attempt_records
+    ] == [("a.m", "a", 503, "server", False), ("b.m", "b", 200, None, True)]
+    assert entry.attempt_records[0].started_at == clock.now()
+    assert [a["model_id"] for a in entry.to_record()["attempt_records"]] == ["a.m", "b.m"]

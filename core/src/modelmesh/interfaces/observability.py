@@ -96,6 +96,32 @@ class RoutingEvent:
 
 
 @attrs.frozen
+class AttemptRecord:
+    """One call a routed request made: to which model, when, for how long, and how it
+    ended (``error`` None for the call that answered). ``started_at`` is the mesh
+    clock's time; a tracing sink turns each record into a span under the request's."""
+
+    model_id: str
+    provider_id: str
+    started_at: datetime
+    latency_ms: float = attrs.field(default=0.0, validator=_non_negative)
+    status_code: int | None = None
+    error: str | None = None
+    error_category: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "provider_id": self.provider_id,
+            "started_at": self.started_at.isoformat(),
+            "latency_ms": self.latency_ms,
+            "status_code": self.status_code,
+            "error": _optional_redacted(self.error),
+            "error_category": self.error_category,
+        }
+
+
+@attrs.frozen
 class RequestLogEntry:
     """One routed request, as the request log keeps it.
 
@@ -120,6 +146,10 @@ class RequestLogEntry:
     error: str | None = None
     prompt_preview: str | None = attrs.field(default=None, repr=False)
     response_preview: str | None = attrs.field(default=None, repr=False)
+    attempt_records: tuple[AttemptRecord, ...] = attrs.field(
+        default=(), converter=tuple, repr=False
+    )
+    """Every call the request made, in order; the last answered when it succeeded."""
 
     def to_record(self, level: LogLevel = LogLevel.FULL) -> dict[str, Any]:
         """The ``log`` record at ``level``: metadata, then usage and previews, then errors."""
@@ -147,6 +177,7 @@ class RequestLogEntry:
         )
         if level is LogLevel.FULL:
             record["error"] = _optional_redacted(self.error)
+            record["attempt_records"] = [attempt.to_record() for attempt in self.attempt_records]
         return record
 
 

@@ -37,7 +37,12 @@ from modelmesh.errors import (
     StreamInterruptedError,
     UnknownModelError,
 )
-from modelmesh.interfaces.observability import EventType, RequestLogEntry, Severity
+from modelmesh.interfaces.observability import (
+    AttemptRecord,
+    EventType,
+    RequestLogEntry,
+    Severity,
+)
 from modelmesh.interfaces.provider import (
     CompletionChunk,
     CompletionRequest,
@@ -156,6 +161,7 @@ class _Attempts:
     last_provider: str | None = None
     pending_delay: float = 0.0
     latency_ms: float = 0.0
+    attempt_records: list[AttemptRecord] = attrs.Factory(list)
 
 
 class Router:
@@ -266,9 +272,18 @@ class Router:
         self._activate(pool, model, "manual")
         self.persist_soon()
 
-    def recover_provider(self, provider_id: str) -> None:
-        """Bring a deactivated provider back now."""
-        self._activate_provider(provider_id, "manual")
+    def recover_provider(self, provider_id: str, *, trigger: str = "manual") -> None:
+        """Bring a deactivated provider back now; ``trigger`` says why in its event."""
+        self._activate_provider(provider_id, trigger)
+        self.persist_soon()
+
+    def deactivate_provider(self, provider_id: str, reason: str = "manual") -> None:
+        """Take a provider out of every pool until ``recover_provider`` (a health
+        monitor's verdict, an operator's command)."""
+        if provider_id not in self.providers:
+            known = ", ".join(self.providers) or "none"
+            raise KeyError(f"no provider {provider_id!r}; known: {known}")
+        self._deactivate_provider(provider_id, reason, None)
         self.persist_soon()
 
     # --- the three calls -------------------------------------------------------------
@@ -469,6 +484,8 @@ class Router:
                 pool=run.pool.pool_id,
                 provider=model.provider_id,
             )
+        # Each call's record, for sinks that take request logs (tracing spans).
+        started_at = self.clock.now() if self.observer.wants_logs else None
         started = self.clock.monotonic()
         try:
             async with deadline(remaining):
@@ -477,14 +494,43 @@ class Router:
             await self._learn_rate_limits(runtime)
             run.last_error = error
             run.last_provider = model.provider_id
-            self._failed(run, model, error, (self.clock.monotonic() - started) * 1000)
+            latency_ms = (self.clock.monotonic() - started) * 1000
+            if started_at is not None:
+                run.attempt_records.append(
+                    AttemptRecord(
+                        model.model_id,
+                        model.provider_id,
+                        started_at,
+                        latency_ms,
+                        error.status_code,
+                        str(error),
+                        error.category,
+                    )
+                )
+            self._failed(run, model, error, latency_ms)
             return error
         except TimeoutError:
-            raise RequestDeadlineError(
+            error = RequestDeadlineError(
                 run.pool.pool_id, run.deadline_seconds, run.count, run.last_error
-            ) from None
+            )
+            if started_at is not None:
+                run.attempt_records.append(
+                    AttemptRecord(
+                        model.model_id,
+                        model.provider_id,
+                        started_at,
+                        (self.clock.monotonic() - started) * 1000,
+                        error=str(error),
+                        error_category="timeout",
+                    )
+                )
+            raise error from None
         await self._learn_rate_limits(runtime)
         run.latency_ms = (self.clock.monotonic() - started) * 1000
+        if started_at is not None:
+            run.attempt_records.append(
+                AttemptRecord(model.model_id, model.provider_id, started_at, run.latency_ms, 200)
+            )
         return result
 
     def _check_deadline(self, run: _Attempts, wait: float) -> float:
@@ -627,6 +673,7 @@ class Router:
                     cost=cost,
                     attempts=run.count,
                     prompt_preview=_preview(run.prompt),
+                    attempt_records=tuple(run.attempt_records),
                     response_preview=response_preview,
                 )
             )
@@ -680,6 +727,7 @@ class Router:
                     attempts=run.count,
                     error=str(error),
                     prompt_preview=_preview(run.prompt),
+                    attempt_records=tuple(run.attempt_records),
                 )
             )
         self.observer.maybe_flush()
