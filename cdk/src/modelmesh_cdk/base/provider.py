@@ -196,6 +196,7 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         self._rate_limits: _RateLimitReport | None = None
         self._discovered: list[ModelInfo] | None = None
         timeout = self.config.timeout
+        self.call_timeout = timeout  # complete and embed run under with_timeout(timeout)
         self.configure_timeout(
             default=timeout,
             streaming=timeout,

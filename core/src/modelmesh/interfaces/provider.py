@@ -552,6 +552,11 @@ class ProviderConnector(abc.ABC):
     because the router calls them on its hot path.
     """
 
+    call_timeout: float | None = None
+    """Seconds within which every ``complete`` and ``embed`` call ends, by the
+    connector's own timeout, or None when it gives no such bound. The router arms no
+    timer of its own for a call whose request has longer than this left."""
+
     # Model execution
 
     @abc.abstractmethod

@@ -83,6 +83,9 @@ _PROBE_MESSAGE = ({"role": "user", "content": "ping"},)
 # Failures that say the provider's service, not one model, is down.
 _OUTAGE_CATEGORIES = frozenset({"server", "timeout", "connection"})
 _COUNTED_CATEGORIES = frozenset({"timeout", "connection", "not_found"})
+# Seconds a connector may take beyond its own call timeout (parsing, error handling).
+_BOUND_MARGIN = 1.0
+SYNC = DeliveryMode.SYNC
 
 
 @attrs.define(eq=False)
@@ -487,9 +490,13 @@ class Router:
         # Each call's record, for sinks that take request logs (tracing spans).
         started_at = self.clock.now() if self.observer.wants_logs else None
         started = self.clock.monotonic()
+        bound = runtime.connector.call_timeout
         try:
-            async with deadline(remaining):
-                result = await call(model)
+            if bound is not None and bound + _BOUND_MARGIN < remaining and run.mode is SYNC:
+                result = await call(model)  # the connector's timeout ends it in time
+            else:
+                async with deadline(remaining):
+                    result = await call(model)
         except ProviderError as error:
             await self._learn_rate_limits(runtime)
             run.last_error = error
