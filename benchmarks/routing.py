@@ -125,6 +125,8 @@ def refused_url() -> str:
 class CannedProvider(ProviderConnector):
     """Answers at once without I/O, so a routed call's time is the router's own."""
 
+    call_timeout = 1.0  # it answers at once; the CDK's providers declare their timeout
+
     def __init__(self) -> None:
         self.answer = CompletionResponse(
             id="canned",
