@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +28,12 @@ from modelmesh_cdk.base.observability import (
     BaseObservability,
     ConsoleObservability,
     FileObservability,
+    LineFile,
+    LineFileSettings,
     NullObservability,
+    Tone,
+    plain_record,
+    tone_of,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -290,3 +297,177 @@ def test_an_unwritable_file_is_counted_not_raised(tmp_path: Path):
     sink = FileObservability({"file_path": str(tmp_path / "dir")})
     sink.trace(trace())
     assert sink.write_errors == 1
+
+
+def test_the_file_sink_takes_its_short_option_names(tmp_path: Path):
+    path = tmp_path / "mesh.log"
+    sink = FileObservability({"path": str(path), "max_bytes": 10, "backups": 1})
+    asyncio.run(sink.close())
+    assert (sink.config.path, sink.config.max_bytes, sink.config.backups) == (str(path), 10, 1)
+
+
+def test_an_option_given_under_both_its_names_is_refused(tmp_path: Path):
+    with pytest.raises(ConfigurationError, match="'file_path' and 'path'"):
+        FileObservability({"path": str(tmp_path / "a"), "file_path": str(tmp_path / "b")})
+
+
+def test_a_full_existing_file_is_rotated_before_the_first_line(tmp_path: Path):
+    path = tmp_path / "mesh.log"
+    path.write_text("x" * 100 + "\n")
+    sink = FileObservability({"path": str(path), "max_bytes": 50})
+    sink.trace(trace())
+    asyncio.run(sink.close())
+    assert (Path(f"{path}.1").read_text(), json.loads(path.read_text())["type"]) == (
+        "x" * 100 + "\n",
+        "trace",
+    )
+
+
+def test_a_line_larger_than_the_limit_is_written_whole(tmp_path: Path):
+    path = tmp_path / "mesh.log"
+    sink = FileObservability({"path": str(path), "max_bytes": 5})
+    sink.trace(trace(message="m" * 200))
+    asyncio.run(sink.close())
+    assert json.loads(path.read_text())["message"] == "m" * 200
+
+
+def test_two_sinks_on_one_file_share_its_rotation(tmp_path: Path):
+    path = tmp_path / "mesh.log"
+    options = {"path": str(path), "max_bytes": 400, "backups": 50}
+    first, second = FileObservability(options), FileObservability(options)
+    for index in range(20):
+        (first if index % 2 else second).trace(trace(message=str(index)))
+    asyncio.run(first.close())
+    second.trace(trace(message="after the first closed"))
+    asyncio.run(second.close())
+    files = list(tmp_path.iterdir())
+    messages = {json.loads(line)["message"] for p in files for line in p.read_text().splitlines()}
+    assert len(files) > 2
+    assert all(p.stat().st_size <= 400 for p in files)
+    assert messages == {*map(str, range(20)), "after the first closed"}
+
+
+def test_two_sinks_on_one_file_with_other_options_are_refused(tmp_path: Path):
+    path = str(tmp_path / "mesh.log")
+    first = FileObservability({"path": path, "max_bytes": 100})
+    try:
+        with pytest.raises(ConfigurationError, match="same options"):
+            FileObservability({"path": path, "max_bytes": 200})
+    finally:
+        asyncio.run(first.close())
+
+
+def test_concurrent_writers_lose_and_split_no_line_across_rotations(tmp_path: Path):
+    path = tmp_path / "mesh.log"
+    options = {"path": str(path), "max_bytes": 2000, "backups": 1000}
+    sinks = [FileObservability(options) for _ in range(4)]
+    per_thread = 200
+
+    def write(sink: FileObservability, worker: int) -> None:
+        for index in range(per_thread):
+            sink.trace(trace(message=f"{worker}-{index}"))
+
+    threads = [threading.Thread(target=write, args=(s, i)) for i, s in enumerate(sinks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for sink in sinks:
+        asyncio.run(sink.close())
+    files = list(tmp_path.iterdir())
+    messages = [json.loads(line)["message"] for p in files for line in p.read_text().splitlines()]
+    assert len(files) > 10
+    assert all(p.stat().st_size <= 2000 for p in files)
+    assert sorted(messages) == sorted(f"{w}-{i}" for w in range(4) for i in range(per_thread))
+    assert sum(sink.write_errors for sink in sinks) == 0
+
+
+@given(sizes=st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=30))
+def test_rotation_keeps_every_line_under_the_limit_unless_it_is_alone(tmp_path_factory, sizes):
+    directory = tmp_path_factory.mktemp("rotation")
+    path = directory / "mesh.log"
+    limit = 150
+    file = LineFile.acquire(LineFileSettings(str(path), max_bytes=limit, backups=len(sizes)))
+    for index, size in enumerate(sizes):
+        file.write_line(f"{index}:" + "x" * size)
+    file.release()
+    written = []
+    oldest_first = sorted(directory.iterdir(), key=lambda p: -int(p.name[len("mesh.log.") :] or 0))
+    for backup in oldest_first:
+        lines = backup.read_text().splitlines()
+        assert backup.stat().st_size <= limit or len(lines) == 1
+        written += lines
+    assert written == [f"{index}:" + "x" * size for index, size in enumerate(sizes)]
+
+
+def test_a_failed_rotation_keeps_the_line(tmp_path: Path, monkeypatch):
+    path = tmp_path / "mesh.log"
+    file = LineFile.acquire(LineFileSettings(str(path), max_bytes=10))
+    file.write_line("first line")
+
+    def refuse(*args: object) -> None:
+        raise PermissionError("renaming refused")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    file.write_line("second line")
+    file.release()
+    assert (path.read_text().splitlines(), file.rotation_errors) == (
+        ["first line", "second line"],
+        1,
+    )
+
+
+def test_a_record_after_close_is_counted_not_raised(tmp_path: Path):
+    sink = FileObservability({"path": str(tmp_path / "mesh.log")})
+    asyncio.run(sink.close())
+    sink.trace(trace())
+    assert sink.write_errors == 1
+
+
+def test_the_plain_record_is_redacted_json_data():
+    record = plain_record(event(api_key=API_KEY, when=NOW, items={1, 2}).to_record())
+    assert API_KEY not in json.dumps(record)
+    assert record["metadata"]["when"] == str(NOW)
+    assert record["metadata"]["items"] == "{1, 2}"
+
+
+def test_an_object_whose_text_holds_a_token_is_redacted():
+    class Leaky:
+        def __str__(self) -> str:
+            return f"Bearer {API_KEY}"
+
+    assert API_KEY not in json.dumps(plain_record(event(thing=Leaky()).to_record()))
+
+
+@pytest.mark.parametrize(
+    ("record", "tone"),
+    [
+        (event(EventType.MODEL_ACTIVATED).to_record(), Tone.SUCCESS),
+        (event(EventType.PROVIDER_DEACTIVATED).to_record(), Tone.FAILURE),
+        (event(EventType.MODEL_ROTATED).to_record(), Tone.WARNING),
+        (event(EventType.POOL_MEMBERSHIP_CHANGED).to_record(), Tone.NOTICE),
+        (trace(Severity.DEBUG).to_record(), Tone.DEBUG),
+        (trace(Severity.CRITICAL).to_record(), Tone.CRITICAL),
+        (AggregateStats().to_record("pool.chat"), Tone.STATS),
+        ({"type": "log", "status_code": 200}, Tone.SUCCESS),
+        ({"type": "log", "status_code": 200, "error": "late failure"}, Tone.FAILURE),
+        ({"type": "log", "status_code": 503}, Tone.FAILURE),
+        ({"type": "log", "status_code": None}, Tone.FAILURE),
+    ],
+)
+def test_the_tone_follows_kind_severity_and_outcome(record, tone):
+    assert tone_of(record) is tone
+
+
+def test_no_color_in_the_environment_keeps_a_terminal_plain(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    monkeypatch.setenv("NO_COLOR", "1")
+    ConsoleObservability(file=out).trace(trace(Severity.ERROR))
+    monkeypatch.delenv("NO_COLOR")
+    ConsoleObservability(file=out).trace(trace(Severity.ERROR))
+    first, second = out.getvalue().splitlines()
+    assert ("\033[" in first, "\033[31m" in second) == (False, True)

@@ -1,15 +1,18 @@
-"""Observability base class and the standard sinks: console, JSON-lines file, null.
+"""Observability base class, the standard sinks, and what sinks share: rendering,
+colour tones, console streams and size-rotated JSON-lines files.
 
-``BaseObservability`` turns each of the four channels into one JSON line: it filters
+``BaseObservability`` turns each of the four channels into one record: it filters
 (events by type, traces by severity, statistics by scope), renders the record with the
-record type's own ``to_record`` at the configured log level, redacts once more as a
-last safety net, and hands the line to ``_write``. A sink overrides ``_write`` only.
-Writing must never break a request, so a failing ``_write`` is counted in
-``write_errors`` and swallowed.
+record type's own ``to_record`` at the configured log level, and hands it to
+``_deliver``, which by default writes one redacted JSON line through ``_write``. A sink
+overrides ``_write`` (it wants lines) or ``_deliver`` (it wants the record). Writing
+must never break a request, so a failing delivery is counted in ``write_errors`` and
+swallowed.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import sys
@@ -19,6 +22,7 @@ from typing import IO, Any, ClassVar
 
 import attrs
 
+from modelmesh.errors import ConfigurationError
 from modelmesh.interfaces.observability import (
     AggregateStats,
     EventType,
@@ -39,8 +43,80 @@ __all__ = [
     "ConsoleObservabilityConfig",
     "FileObservability",
     "FileObservabilityConfig",
+    "LineFile",
+    "LineFileSettings",
+    "LineStream",
     "NullObservability",
+    "Tone",
+    "plain_record",
+    "render_json_line",
+    "tone_of",
 ]
+
+
+def _stringify(value: Any) -> str:
+    # An object JSON cannot hold is written as its text, redacted like any other text.
+    return redact(str(value))
+
+
+def render_json_line(record: Mapping[str, Any]) -> str:
+    """One redacted JSON line, without the newline; ASCII-only so no character inside
+    a string can be read as a line break."""
+    return json.dumps(redact(dict(record)), default=_stringify)
+
+
+def plain_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record exactly as a JSON-lines sink writes it, as plain data (dicts, lists,
+    strings, numbers): redacted, and safe to keep or serialise again."""
+    result: dict[str, Any] = json.loads(render_json_line(record))
+    return result
+
+
+class Tone(enum.Enum):
+    """What a record means to a reader, for sinks that colour it."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    WARNING = "warning"
+    NOTICE = "notice"
+    STATS = "stats"
+    DEBUG = "debug"
+    INFO = "info"
+    CRITICAL = "critical"
+
+
+_EVENT_TONES = {
+    EventType.MODEL_ACTIVATED.value: Tone.SUCCESS,
+    EventType.PROVIDER_RECOVERED.value: Tone.SUCCESS,
+    EventType.MODEL_DEACTIVATED.value: Tone.FAILURE,
+    EventType.PROVIDER_DEACTIVATED.value: Tone.FAILURE,
+    EventType.MODEL_ROTATED.value: Tone.WARNING,
+    EventType.PROVIDER_HEALTH_CHANGED.value: Tone.WARNING,
+}
+_SEVERITY_TONES = {
+    Severity.DEBUG.value: Tone.DEBUG,
+    Severity.INFO.value: Tone.INFO,
+    Severity.WARNING.value: Tone.WARNING,
+    Severity.ERROR.value: Tone.FAILURE,
+    Severity.CRITICAL.value: Tone.CRITICAL,
+}
+
+
+def tone_of(record: Mapping[str, Any]) -> Tone:
+    """The tone of a record by its kind: events by type, traces by severity, request
+    logs by outcome (no status, a status of 400 or more, or an error is a failure)."""
+    kind = record.get("type")
+    if kind == "event":
+        return _EVENT_TONES.get(record.get("event_type", ""), Tone.NOTICE)
+    if kind == "trace":
+        return _SEVERITY_TONES.get(record.get("severity", ""), Tone.INFO)
+    if kind == "stats":
+        return Tone.STATS
+    if kind == "log":
+        status = record.get("status_code")
+        failed = not isinstance(status, int) or status >= 400 or bool(record.get("error"))
+        return Tone.FAILURE if failed else Tone.SUCCESS
+    return Tone.NOTICE
 
 
 def _event_types(value: Any) -> tuple[EventType, ...] | None:
@@ -77,13 +153,36 @@ class BaseObservabilityConfig:
 
 
 class BaseObservability(ObservabilityConnector):
-    """Formats, filters and redacts every record; subclasses override ``_write(line)``."""
+    """Formats, filters and redacts every record; subclasses override ``_write(line)``
+    or ``_deliver(record)``.
+
+    ``option_aliases`` maps other names of an option to the config field, so that the
+    names other documents use load too; giving both names is an error.
+    """
 
     config_class: ClassVar[type[BaseObservabilityConfig]] = BaseObservabilityConfig
+    option_aliases: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, config: BaseObservabilityConfig | Mapping[str, Any] | None = None) -> None:
-        self.config = load_options(self.config_class, config, connector=type(self).__name__)
+        name = type(self).__name__
+        self.config = load_options(self.config_class, self._canonical(config, name), connector=name)
         self.write_errors = 0
+
+    @classmethod
+    def _canonical(cls, options: Any, name: str) -> Any:
+        if not isinstance(options, Mapping) or not cls.option_aliases:
+            return options
+        result = dict(options)
+        for alias, field in cls.option_aliases.items():
+            if alias in result:
+                if field in result:
+                    raise ConfigurationError(
+                        f"invalid options for connector {name}: {alias!r} and {field!r} name "
+                        f"the same option; give only {field!r}",
+                        details={"connector": name},
+                    )
+                result[field] = result.pop(alias)
+        return result
 
     def emit(self, event: RoutingEvent) -> None:
         allowed = self.config.event_filter
@@ -109,16 +208,18 @@ class BaseObservability(ObservabilityConnector):
         )
 
     def _write_record(self, record: Mapping[str, Any]) -> None:
-        """Render and write one record; a subclass writing extra records calls this."""
+        """Deliver one record; a subclass writing extra records calls this."""
         try:
-            self._write(self._render(record))
+            self._deliver(record)
         except Exception:
             self.write_errors += 1
 
+    def _deliver(self, record: Mapping[str, Any]) -> None:
+        """Hand one record on; the default writes its JSON line with ``_write``."""
+        self._write(self._render(record))
+
     def _render(self, record: Mapping[str, Any]) -> str:
-        """One JSON line, without the newline; ASCII-only so no character inside a
-        string can be read as a line break."""
-        return json.dumps(redact(dict(record)), default=str)
+        return render_json_line(record)
 
     def _write(self, line: str) -> None:
         """Deliver one line; the base class discards it."""
@@ -140,42 +241,52 @@ class NullObservability(BaseObservability):
         pass
 
 
-_RESET = "\033[0m"
-_GREEN, _RED, _YELLOW, _BLUE, _MAGENTA, _CYAN, _DIM = (
-    "\033[32m",
-    "\033[31m",
-    "\033[33m",
-    "\033[34m",
-    "\033[35m",
-    "\033[36m",
-    "\033[2m",
-)
-_EVENT_COLORS = {
-    EventType.MODEL_ACTIVATED.value: _GREEN,
-    EventType.PROVIDER_RECOVERED.value: _GREEN,
-    EventType.MODEL_DEACTIVATED.value: _RED,
-    EventType.PROVIDER_DEACTIVATED.value: _RED,
-    EventType.MODEL_ROTATED.value: _YELLOW,
-    EventType.PROVIDER_HEALTH_CHANGED.value: _YELLOW,
-}
-_SEVERITY_COLORS = {
-    Severity.DEBUG.value: _DIM,
-    Severity.INFO.value: _BLUE,
-    Severity.WARNING.value: _YELLOW,
-    Severity.ERROR.value: _RED,
-    Severity.CRITICAL.value: "\033[1;31m",
-}
+# --- console streams -------------------------------------------------------------------
+
+STREAMS = ("stderr", "stdout")
+# One lock for the process's standard streams: lines of several sinks never interleave.
+_STREAM_LOCK = threading.Lock()
 
 
-def _color_of(record: Mapping[str, Any]) -> str:
-    kind = record.get("type")
-    if kind == "event":
-        return _EVENT_COLORS.get(record.get("event_type", ""), _CYAN)
-    if kind == "trace":
-        return _SEVERITY_COLORS.get(record.get("severity", ""), "")
-    if kind == "stats":
-        return _MAGENTA
-    return ""
+class LineStream:
+    """Whole lines to ``sys.stderr`` or ``sys.stdout``, looked up on each write so that a
+    redirected stream is honoured; ``file`` replaces it (tests, embedding). Each line is
+    flushed, so a reader sees it at once."""
+
+    def __init__(self, name: str, file: IO[str] | None = None) -> None:
+        if name not in STREAMS:
+            raise ValueError(f"stream must be one of {', '.join(STREAMS)}, not {name!r}")
+        self.name = name
+        self._file = file
+
+    @property
+    def target(self) -> IO[str]:
+        target: IO[str] = self._file or getattr(sys, self.name)
+        return target
+
+    def is_terminal(self) -> bool:
+        """Whether the stream is a terminal (colour makes sense) and NO_COLOR is unset."""
+        isatty = getattr(self.target, "isatty", None)
+        return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+    def write_line(self, line: str) -> None:
+        with _STREAM_LOCK:
+            target = self.target
+            target.write(line + "\n")
+            target.flush()
+
+
+_ANSI_RESET = "\033[0m"
+_ANSI = {
+    Tone.SUCCESS: "\033[32m",
+    Tone.FAILURE: "\033[31m",
+    Tone.WARNING: "\033[33m",
+    Tone.NOTICE: "\033[36m",
+    Tone.STATS: "\033[35m",
+    Tone.DEBUG: "\033[2m",
+    Tone.INFO: "\033[34m",
+    Tone.CRITICAL: "\033[1;31m",
+}
 
 
 @attrs.frozen
@@ -183,15 +294,13 @@ class ConsoleObservabilityConfig(BaseObservabilityConfig):
     """``stream`` is ``stderr`` or ``stdout``; ``use_color`` None colours a terminal only."""
 
     prefix: str = "[ModelMesh]"
-    stream: str = attrs.field(
-        default="stderr", validator=attrs.validators.in_(("stderr", "stdout"))
-    )
+    stream: str = attrs.field(default="stderr", validator=attrs.validators.in_(STREAMS))
     use_color: bool | None = None
 
 
 class ConsoleObservability(BaseObservability):
-    """Writes each record to the console after a prefix, coloured by event type and
-    severity; ``file=`` replaces the configured stream (tests, embedding)."""
+    """Writes each record's JSON line to the console after a prefix, coloured by its
+    tone; ``file=`` replaces the configured stream (tests, embedding)."""
 
     config_class = ConsoleObservabilityConfig
     config: ConsoleObservabilityConfig
@@ -203,101 +312,182 @@ class ConsoleObservability(BaseObservability):
         file: IO[str] | None = None,
     ) -> None:
         super().__init__(config)
-        self._file = file
+        self.stream = LineStream(self.config.stream, file)
 
-    def _stream(self) -> IO[str]:
-        # Looked up on each write, so a redirected sys.stderr is honoured.
-        return self._file or getattr(sys, self.config.stream)
+    def _colored(self) -> bool:
+        use_color = self.config.use_color
+        return self.stream.is_terminal() if use_color is None else use_color
 
     def _render(self, record: Mapping[str, Any]) -> str:
         line = super()._render(record)
-        use_color = self.config.use_color
-        if use_color is None:
-            use_color = bool(getattr(self._stream(), "isatty", lambda: False)())
-        color = _color_of(record) if use_color else ""
-        body = f"{color}{line}{_RESET}" if color else line
+        body = f"{_ANSI[tone_of(record)]}{line}{_ANSI_RESET}" if self._colored() else line
         return f"{self.config.prefix} {body}" if self.config.prefix else body
 
     def _write(self, line: str) -> None:
-        self._stream().write(line + "\n")
+        self.stream.write_line(line)
+
+
+# --- JSON-lines files ----------------------------------------------------------------
 
 
 @attrs.frozen
-class FileObservabilityConfig(BaseObservabilityConfig):
-    """JSON lines at ``file_path``; past ``max_file_size_bytes`` the file is renamed to
-    ``.1`` (older backups shift to ``.2`` ... ``.backup_count``) and a new one begun."""
+class LineFileSettings:
+    """A file of lines: ``max_bytes`` None never rotates; ``backups`` 0 keeps none."""
 
-    file_path: str = "modelmesh.log"
+    path: str
     append: bool = True
     flush_each_line: bool = False
-    max_file_size_bytes: int | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.ge(1))
-    )
-    backup_count: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+    max_bytes: int | None = None
+    backups: int = 3
 
 
-class FileObservability(BaseObservability):
-    """Appends JSON lines to a file, rotating it by size; safe across threads.
+class LineFile:
+    """Whole lines appended to one file, rotated by size; one object per path in the
+    process, shared by every sink writing there, so that their lines never interleave
+    and a rotation by one is seen by all.
 
-    The file opens on the first record, so a sink that never writes creates nothing.
-    Lines go through the file's buffer unless ``flush_each_line`` is set.
+    Get it with ``acquire`` and give it back with ``release``; the file opens on the
+    first line, so a writer that never writes creates nothing. A line is written with
+    one call under the lock, and rotation happens only between lines, so no line is
+    lost or split. If a rotation fails (a rename refused), the line still goes to the
+    current file and ``rotation_errors`` counts the failure.
     """
 
-    config_class = FileObservabilityConfig
-    config: FileObservabilityConfig
+    _shared: ClassVar[dict[str, LineFile]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, config: FileObservabilityConfig | Mapping[str, Any] | None = None) -> None:
-        super().__init__(config)
+    def __init__(self, settings: LineFileSettings, key: str) -> None:
+        self.settings = settings
+        self._key = key
+        self._users = 0
         self._file: IO[bytes] | None = None
         self._size = 0
         self._started = False
         self._lock = threading.Lock()
+        self.rotation_errors = 0
 
-    def _write(self, line: str) -> None:
+    @classmethod
+    def acquire(cls, settings: LineFileSettings) -> LineFile:
+        """The writer of ``settings.path``; a second sink on the same path must give the
+        same settings, since one file cannot rotate two ways."""
+        key = os.path.abspath(settings.path)
+        with cls._shared_lock:
+            shared = cls._shared.get(key)
+            if shared is None:
+                shared = cls._shared[key] = cls(settings, key)
+            elif attrs.evolve(shared.settings, path=settings.path) != settings:
+                raise ConfigurationError(
+                    f"{settings.path} is already written by another sink with other file "
+                    "options (append, flush_each_line, max_bytes, backups); give every sink "
+                    "writing one file the same options"
+                )
+            shared._users += 1
+            return shared
+
+    def release(self) -> None:
+        """Give the writer back; the last user closes the file."""
+        with self._shared_lock:
+            self._users -= 1
+            if self._users > 0:
+                return
+            if self._shared.get(self._key) is self:
+                del self._shared[self._key]
+        with self._lock:
+            self._close_file()
+
+    def write_line(self, line: str) -> None:
         data = (line + "\n").encode("utf-8")
         with self._lock:
-            limit = self.config.max_file_size_bytes
-            if limit is not None and self._size > 0 and self._size + len(data) > limit:
-                self._rotate()
             file = self._open()
+            limit = self.settings.max_bytes
+            if limit is not None and self._size > 0 and self._size + len(data) > limit:
+                try:
+                    self._rotate()
+                except OSError:
+                    self.rotation_errors += 1
+                file = self._open()
             file.write(data)
             self._size += len(data)
-            if self.config.flush_each_line:
+            if self.settings.flush_each_line:
                 file.flush()
 
     def _open(self) -> IO[bytes]:
         if self._file is None:
-            path = self.config.file_path
-            directory = os.path.dirname(os.path.abspath(path))
-            os.makedirs(directory, exist_ok=True)
+            path = self.settings.path
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             # Only the first open may truncate; reopening after a rotation appends.
-            mode = "ab" if self.config.append or self._started else "wb"
+            mode = "ab" if self.settings.append or self._started else "wb"
             self._file = open(path, mode)  # noqa: SIM115 - kept open across writes
-            self._size = self._file.tell() if mode == "ab" else 0
+            self._size = self._file.tell()
             self._started = True
         return self._file
 
     def _rotate(self) -> None:
         self._close_file()
-        path = self.config.file_path
-        count = self.config.backup_count
+        path, count = self.settings.path, self.settings.backups
         if not os.path.exists(path):
-            pass  # removed from outside: nothing to keep
-        elif count == 0:
+            return  # removed from outside: nothing to keep
+        if count == 0:
             os.remove(path)
-        else:
-            for index in range(count - 1, 0, -1):
-                older = f"{path}.{index}"
-                if os.path.exists(older):
-                    os.replace(older, f"{path}.{index + 1}")
-            os.replace(path, f"{path}.1")
-        self._size = 0
+            return
+        for index in range(count - 1, 0, -1):
+            older = f"{path}.{index}"
+            if os.path.exists(older):
+                os.replace(older, f"{path}.{index + 1}")
+        os.replace(path, f"{path}.1")
 
     def _close_file(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
 
+
+@attrs.frozen
+class FileObservabilityConfig(BaseObservabilityConfig):
+    """JSON lines at ``path``; past ``max_bytes`` the file is renamed to ``.1`` (older
+    backups shift to ``.2`` ... ``.backups``) and a new one begun."""
+
+    path: str = "modelmesh.log"
+    append: bool = True
+    flush_each_line: bool = False
+    max_bytes: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(1))
+    )
+    backups: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+
+
+class FileObservability(BaseObservability):
+    """Appends JSON lines to a file, rotating it by size; safe across threads and across
+    sinks writing the same file. The names ``file_path``, ``max_file_size_bytes`` and
+    ``backup_count`` are accepted for ``path``, ``max_bytes`` and ``backups``."""
+
+    config_class = FileObservabilityConfig
+    config: FileObservabilityConfig
+    option_aliases = {
+        "file_path": "path",
+        "max_file_size_bytes": "max_bytes",
+        "backup_count": "backups",
+    }
+
+    def __init__(self, config: FileObservabilityConfig | Mapping[str, Any] | None = None) -> None:
+        super().__init__(config)
+        options = self.config
+        self.file: LineFile | None = LineFile.acquire(
+            LineFileSettings(
+                path=options.path,
+                append=options.append,
+                flush_each_line=options.flush_each_line,
+                max_bytes=options.max_bytes,
+                backups=options.backups,
+            )
+        )
+
+    def _write(self, line: str) -> None:
+        if self.file is None:
+            raise RuntimeError("the sink is closed")
+        self.file.write_line(line)
+
     async def close(self) -> None:
-        with self._lock:
-            self._close_file()
+        file, self.file = self.file, None
+        if file is not None:
+            file.release()
