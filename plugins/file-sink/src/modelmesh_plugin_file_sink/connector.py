@@ -1,30 +1,17 @@
-"""JSON lines in a local file, rotated by size"""
+"""JSON lines in a local file, rotated by size."""
 
-import attrs
+from __future__ import annotations
 
-from modelmesh_cdk.base.observability import BaseObservability, BaseObservabilityConfig
-
-
-@attrs.frozen
-class FileSinkObservabilityConfig(BaseObservabilityConfig):
-    """BaseObservabilityConfig's options plus where the records go."""
-
-    file_path: str = "file-sink.jsonl"
+from modelmesh_cdk.base.observability import FileObservability
 
 
-class FileSinkObservability(BaseObservability):
-    """Receives ModelMesh's events, request logs, statistics and traces.
+class FileSinkObservability(FileObservability):
+    """Appends each record as one redacted JSON line to ``path`` (default
+    ``modelmesh.log``), rotating the file past ``max_bytes`` and keeping ``backups``
+    older files.
 
-    The base class renders each record as one redacted JSON line and filters by
-    event_filter, log_level, min_severity and scopes; an exception from ``_write`` is
-    counted in ``write_errors`` and never reaches a request.
+    The connector kit's file sink does the work: one writer per path in the process,
+    shared by every sink writing there, so that concurrent writers and rotations never
+    lose or split a line. The spellings of the configuration reference (``file_path``,
+    ``max_file_size_bytes``, ``backup_count``) are accepted too.
     """
-
-    config_class = FileSinkObservabilityConfig
-    config: FileSinkObservabilityConfig
-
-    def _write(self, line: str) -> None:
-        # Fill in: ship the line where it belongs (a collector, a queue, a socket). As
-        # rendered, it appends the line to ``file_path``.
-        with open(self.config.file_path, "a", encoding="utf-8") as out:
-            out.write(line + "\n")
