@@ -133,6 +133,7 @@ class ProxyEndpoint(enum.StrEnum):
     EMBEDDINGS = "embeddings"
     MODELS = "models"
     HEALTH = "health"
+    METRICS = "metrics"
 
 
 class ProxyAuthMethod(enum.StrEnum):

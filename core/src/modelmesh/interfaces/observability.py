@@ -14,7 +14,7 @@ import enum
 import functools
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import attrs
 
@@ -258,3 +258,17 @@ class ObservabilityConnector(abc.ABC):
 
     async def close(self) -> None:  # noqa: B027 - a deliberate no-op default
         """Write out what is buffered and release files or connections; called at shutdown."""
+
+
+@runtime_checkable
+class MetricsExposition(Protocol):
+    """An optional capability of a sink whose metrics are pulled, not pushed.
+
+    A sink that keeps metrics for a scraper (Prometheus) implements ``exposition``; the
+    proxy serves the first configured sink that has it at ``GET /metrics``, and answers
+    404 when none does. It is called off the request path, at each scrape, and must be
+    safe to call while the channels are being fed.
+    """
+
+    def exposition(self) -> tuple[str, bytes]:
+        """The content type and body of the current metrics in a text exposition format."""

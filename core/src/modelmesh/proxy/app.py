@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from modelmesh.config.schema import ProxyEndpoint
+from modelmesh.interfaces.observability import MetricsExposition
 from modelmesh.interfaces.provider import CompletionRequest, EmbeddingRequest
 from modelmesh.log import get_logger
 from modelmesh.mesh import ModelMesh
@@ -40,6 +41,7 @@ _ROUTES: dict[str, tuple[ProxyEndpoint, str]] = {
     "/v1/embeddings": (ProxyEndpoint.EMBEDDINGS, "POST"),
     "/v1/models": (ProxyEndpoint.MODELS, "GET"),
     "/health": (ProxyEndpoint.HEALTH, "GET"),
+    "/metrics": (ProxyEndpoint.METRICS, "GET"),
 }
 _MODEL_PREFIX = "/v1/models/"
 _EXPOSED = b"x-modelmesh-model, x-modelmesh-provider, x-modelmesh-attempts, x-modelmesh-pool"
@@ -251,6 +253,8 @@ class ProxyApp:
             await self._embeddings(receive, send, cors)
         elif endpoint is ProxyEndpoint.MODELS:
             await self._models(path, send, cors)
+        elif endpoint is ProxyEndpoint.METRICS:
+            await self._metrics(send, cors)
         else:
             await _send_json(send, 200, _dumps(self.status()), cors)
 
@@ -395,6 +399,35 @@ class ProxyApp:
                 await _send_json(send, 200, _dumps(entry), cors)
                 return
         raise HttpError(404, f"no pool named {wanted!r}", code="model_not_found")
+
+    async def _metrics(self, send: Send, cors: Headers) -> None:
+        """The exposition of the first sink that offers one (MetricsExposition)."""
+        source = _metrics_source(self.mesh)
+        if source is None:
+            raise HttpError(
+                404,
+                "no observability sink exposes metrics: configure one that does "
+                "(modelmesh.prometheus.v1)",
+                "invalid_request_error",
+                "not_found",
+            )
+        content_type, body = source.exposition()
+        headers = [
+            (b"content-type", content_type.encode()),
+            (b"content-length", str(len(body)).encode()),
+            *cors,
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _metrics_source(mesh: ModelMesh) -> MetricsExposition | None:
+    """Looked up at each scrape, since a reload replaces the router and its sinks. The
+    Observer has no public list of its sinks, so this reads its private one."""
+    for sink in getattr(mesh.get_router().observer, "_sinks", ()):
+        if isinstance(sink.connector, MetricsExposition):
+            return sink.connector
+    return None
 
 
 def create_app(mesh: ModelMesh, settings: ProxySettings) -> ProxyApp:
