@@ -2,7 +2,8 @@
 
 ``initialize`` turns a MeshConfig into connectors (through the registry, so a
 connector behaves the same however it was installed), restores the shared state,
-gathers models into pools and hands them to the router. ``shutdown`` drains probes,
+gathers models into pools and hands them to the router, then starts the discovery
+connectors with a DiscoveryContext. ``shutdown`` stops discovery, drains probes,
 flushes the sinks, saves the state and closes every connector, in that order.
 """
 
@@ -17,9 +18,11 @@ from typing import Any
 from modelmesh.clock import SYSTEM_CLOCK, Clock
 from modelmesh.config import load_config
 from modelmesh.config.connectors import build_registry, check_connectors, load_with_registry
-from modelmesh.config.schema import MeshConfig, PoolConfig, StorageConfig
+from modelmesh.config.schema import DiscoveryConnectorConfig, MeshConfig, PoolConfig, StorageConfig
 from modelmesh.errors import ConfigurationError, ModelMeshError
 from modelmesh.interfaces.connector import ConnectorType
+from modelmesh.interfaces.discovery import DiscoveryContext, ProbeMethod
+from modelmesh.interfaces.provider import ModelInfo
 from modelmesh.interfaces.rotation import ModelStatus
 from modelmesh.interfaces.storage import SyncPolicy
 from modelmesh.log import get_logger
@@ -76,6 +79,7 @@ class ModelMesh:
         self._router: Router | None = None
         self._state: StateManager | None = None
         self._resources: AsyncExitStack | None = None
+        self._discovery: tuple[Any, ...] = ()
 
     def __repr__(self) -> str:
         where = self.config.source_path if self.config is not None else None
@@ -114,6 +118,7 @@ class ModelMesh:
         self._registry.plugin_manager.hook.modelmesh_shutdown(mesh=self)
         router, resources = self._router, self._resources
         self._router = self._resources = None
+        self._discovery = ()
         await router.close()
         await resources.aclose()
         self._state = None
@@ -160,6 +165,12 @@ class ModelMesh:
         self.get_router()
         assert self._state is not None
         return self._state
+
+    @property
+    def discovery(self) -> tuple[Any, ...]:
+        """The running discovery connectors, in the order of the ``discovery:`` section."""
+        self.get_router()
+        return self._discovery
 
     def list_pools(self) -> list[str]:
         return list(self.get_router().pools)
@@ -293,8 +304,36 @@ class ModelMesh:
                 clock=self.clock,
             )
             await router.probe_on_start()
+            discovery = await self._start_discovery(config, registry, router, stack)
             self._resources = stack.pop_all()
-            self._router, self._state = router, state
+            self._router, self._state, self._discovery = router, state, discovery
+
+    async def _start_discovery(
+        self,
+        config: MeshConfig,
+        registry: ConnectorRegistry,
+        router: Router,
+        stack: AsyncExitStack,
+    ) -> tuple[Any, ...]:
+        """Build and start the ``discovery:`` connectors; each is closed (its rounds
+        cancelled) before anything it uses, since the exit stack runs last-in first."""
+        context = DiscoveryContext(
+            router=router,
+            state=router.state,
+            observer=router.observer,
+            clock=self.clock,
+            providers={key: runtime.connector for key, runtime in router.providers.items()},
+            register_model=lambda provider_id, info: _register_model(router, provider_id, info),
+        )
+        started = []
+        for entry in config.discovery.connectors:
+            connector = registry.create(
+                entry.connector, _discovery_options(entry), connector_type=ConnectorType.DISCOVERY
+            )
+            stack.push_async_callback(connector.close)
+            await connector.start(context)
+            started.append(connector)
+        return tuple(started)
 
     async def _open_state(
         self, config: MeshConfig, registry: ConnectorRegistry, stack: AsyncExitStack
@@ -414,6 +453,67 @@ def _standby_reason(record: ModelState, provider: ProviderState) -> str | None:
     if not provider.available:
         return f"provider {provider.deactivation_reason}"
     return None
+
+
+def _register_model(router: Router, provider_id: str, info: ModelInfo) -> tuple[str, ...]:
+    """Add a model a provider lists to every pool whose capability, provider filters
+    and exclusions admit it (the rules a configured pool applies at start); the IDs of
+    the pools that hold it. A model the mesh has already stays where it is."""
+    held = tuple(
+        p.pool_id for p in router.pools.values() if any(m.model_id == info.id for m in p.members)
+    )
+    if held:
+        return held
+    connector = router.providers[provider_id].connector
+    model = model_from_catalogue(provider_id, info, connector, router.tree)
+    joined: list[str] = []
+    for pool in router.pools.values():
+        node = pool_node(pool.pool_id, pool.config, router.tree)
+        if pool_members(pool.pool_id, pool.config, node, {model.model_id: model}, router.tree):
+            pool.members = (*pool.members, model)
+            joined.append(pool.pool_id)
+            # The Router has no public way to add a model yet: its manual commands and
+            # ``models`` read this index of each model's first pool.
+            router._homes.setdefault(model.model_id, (pool, model))
+    if joined:
+        router.state.model(model.model_id, provider_id)
+    return tuple(joined)
+
+
+_PROBE_METHODS = {
+    ProbeMethod.LIGHTWEIGHT: "listing",
+    ProbeMethod.STANDARD: "completion",
+    ProbeMethod.COMPREHENSIVE: "completion",
+}
+
+
+def _discovery_options(entry: DiscoveryConnectorConfig) -> dict[str, Any]:
+    """The ``sync:`` and ``health:`` sections in the CDK discovery options' names,
+    under the connector's own keys (which win)."""
+    options: dict[str, Any] = {}
+    if entry.sync is not None:
+        sync = entry.sync
+        options |= {
+            "sync_enabled": sync.enabled,
+            "sync_interval": sync.interval,
+            "auto_register": sync.auto_register,
+            "on_new_model": sync.on_new_model.value,
+            "on_deprecated_model": sync.on_deprecated_model.value,
+        }
+        if sync.providers is not None:
+            options["providers"] = list(sync.providers)
+    if entry.health is not None:
+        health = entry.health
+        options |= {
+            "health_enabled": health.enabled,
+            "health_interval": health.interval,
+            "health_timeout": health.timeout,
+            "failure_threshold": health.failure_threshold,
+            "probe_method": _PROBE_METHODS[health.probe_method],
+        }
+        if health.providers is not None:
+            options["providers"] = list(health.providers)
+    return options | dict(entry.options)
 
 
 def _storage_options(settings: StorageConfig) -> dict[str, Any]:

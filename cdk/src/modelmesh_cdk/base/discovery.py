@@ -6,6 +6,10 @@ consecutive probe failures and the last 100 probe outcomes. A connector author
 supplies the two ways of reaching a provider, ``_discover_provider_models`` and
 ``_probe_provider``; neither has a made-up default, because an invented catalogue or
 probe result would be read as real.
+
+In a mesh, ``start(context)`` runs the rounds a subclass names in ``_rounds`` (each
+``interval`` seconds of the context's clock) as background tasks that ``close`` cancels
+and awaits, so shutdown leaves no task behind.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -21,9 +25,11 @@ import attrs
 import httpx
 
 from modelmesh.clock import SYSTEM_CLOCK, Clock
+from modelmesh.errors import ModelMeshError
 from modelmesh.interfaces.discovery import (
     DeprecationAction,
     DiscoveryConnector,
+    DiscoveryContext,
     HealthReport,
     HealthStatus,
     ProbeResult,
@@ -31,6 +37,8 @@ from modelmesh.interfaces.discovery import (
     SyncResult,
     SyncStatus,
 )
+from modelmesh.interfaces.provider import ModelInfo, ProviderConnector
+from modelmesh.log import get_logger
 from modelmesh.redaction import redact, redact_text
 from modelmesh_cdk.mixins.http_client import HttpClientMixin
 from modelmesh_cdk.options import Duration, load_options, parse_duration
@@ -45,6 +53,11 @@ __all__ = [
 
 HISTORY_SIZE = 100
 """Probe outcomes kept per provider; the availability score is computed over them."""
+
+Round = tuple[float, Callable[[], Awaitable[None]]]
+"""A background round: its interval in seconds and the coroutine function it runs."""
+
+_log = get_logger("modelmesh_cdk.discovery")
 
 
 def _providers(value: Any) -> tuple[str, ...] | None:
@@ -67,6 +80,9 @@ class BaseDiscoveryConfig:
     on_deprecated_model: DeprecationAction = attrs.field(
         default=DeprecationAction.NOTIFY, converter=DeprecationAction
     )
+    auto_register: bool = True
+    sync_enabled: bool = True
+    health_enabled: bool = True
 
 
 @attrs.frozen
@@ -100,6 +116,48 @@ class BaseDiscovery(DiscoveryConnector):
         self._history: dict[str, deque[_Outcome]] = {}
         self._failures: dict[str, int] = {}
         self._last_probe: dict[str, datetime] = {}
+        self.context: DiscoveryContext | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # Lifecycle
+
+    async def start(self, context: DiscoveryContext) -> None:
+        """Keep ``context`` (its clock replaces the one given at construction) and run
+        the rounds of ``_rounds`` in the background."""
+        if self._tasks:
+            raise RuntimeError(f"{type(self).__name__} is already started")
+        self.context = context
+        self._clock = context.clock
+        loop = asyncio.get_running_loop()
+        for interval, round_ in self._rounds():
+            self._tasks.append(loop.create_task(self._every(interval, round_)))
+
+    def _rounds(self) -> Sequence[Round]:
+        """The background rounds this connector runs once started; none by default."""
+        return ()
+
+    async def _every(self, interval: float, round_: Callable[[], Awaitable[None]]) -> None:
+        """Run ``round_`` now and then every ``interval``; a failing round is logged and
+        the next one runs on time, since one bad answer must not stop discovery."""
+        while True:
+            try:
+                await round_()
+            except Exception as error:
+                _log.warning(
+                    "discovery round failed", connector=type(self).__name__, error=_describe(error)
+                )
+            await self._clock.sleep(interval)
+
+    async def close(self) -> None:
+        """Cancel the background rounds and wait for them to end."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def provider_connector(self, provider_id: str) -> ProviderConnector | None:
+        """The mesh's connector of ``provider_id``, when started in a mesh that has it."""
+        return None if self.context is None else self.context.providers.get(provider_id)
 
     # Hooks
 
@@ -128,6 +186,8 @@ class BaseDiscovery(DiscoveryConnector):
             return list(providers)
         if self.config.providers is not None:
             return list(self.config.providers)
+        if self.context is not None:
+            return sorted(set(self._known) | set(self.context.providers))
         return sorted(self._known)
 
     async def sync(self, providers: Sequence[str] | None = None) -> SyncResult:
@@ -236,7 +296,9 @@ class HttpHealthDiscoveryConfig(BaseDiscoveryConfig):
 
 class HttpHealthDiscovery(HttpClientMixin, BaseDiscovery):
     """Probes each registered provider with a GET of its URL (a ``/v1/models``
-    endpoint, typically); a 2xx answer within ``health_timeout`` is a success.
+    endpoint, typically); a 2xx answer within ``health_timeout`` is a success. A
+    provider with no URL is reached, once started in a mesh, through the mesh's own
+    provider connector: its model listing, which costs no tokens.
 
     Latency is wall time (``time.perf_counter``), since it measures the network, while
     timestamps come from the injected clock. Sync reads the same URL as an
@@ -255,6 +317,7 @@ class HttpHealthDiscovery(HttpClientMixin, BaseDiscovery):
     ) -> None:
         super().__init__(config, clock=clock)
         self._urls: dict[str, tuple[str, dict[str, str]]] = {}
+        self._listed: dict[str, dict[str, ModelInfo]] = {}
         for provider_id, url in self.config.provider_urls.items():
             self.register_provider_url(provider_id, url)
         self._init_http_client(
@@ -273,15 +336,19 @@ class HttpHealthDiscovery(HttpClientMixin, BaseDiscovery):
             return self._urls[provider_id]
         except KeyError:
             raise KeyError(
-                f"provider {provider_id!r} has no health URL; "
+                f"provider {provider_id!r} has no health URL and no connector in the mesh; "
                 "call register_provider_url(provider_id, url) first"
             ) from None
 
     async def probe(self, provider_id: str) -> ProbeResult:
-        self._target(provider_id)  # an unknown provider is a mistake, not an outage
+        if self.provider_connector(provider_id) is None:
+            self._target(provider_id)  # an unknown provider is a mistake, not an outage
         return await super().probe(provider_id)
 
     async def _probe_provider(self, provider_id: str) -> ProbeResult:
+        connector = self.provider_connector(provider_id)
+        if provider_id not in self._urls and connector is not None:
+            return await self._timed(provider_id, _listing(connector))
         url, headers = self._target(provider_id)
         started = time.perf_counter()
         try:
@@ -302,7 +369,33 @@ class HttpHealthDiscovery(HttpClientMixin, BaseDiscovery):
             status_code=response.status_code,
         )
 
+    def model_info(self, provider_id: str, name: str) -> ModelInfo:
+        """What the provider's connector last listed about ``name``; a bare entry (its
+        name only) when the model was read from a URL's model list."""
+        return self._listed.get(provider_id, {}).get(name) or ModelInfo(id=name, name=name)
+
+    async def _timed(self, provider_id: str, call: Awaitable[object]) -> ProbeResult:
+        """Probe with ``call``, a request through the provider's connector: a success
+        when it answers within ``health_timeout``, a failure naming why otherwise."""
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(call, self.config.health_timeout)
+        except (ModelMeshError, OSError, TimeoutError) as error:
+            return ProbeResult(
+                provider_id,
+                success=False,
+                latency_ms=_elapsed_ms(started),
+                status_code=getattr(error, "status_code", None),
+                error=_describe(error),
+            )
+        return ProbeResult(provider_id, success=True, latency_ms=_elapsed_ms(started))
+
     async def _discover_provider_models(self, provider_id: str) -> Sequence[str]:
+        connector = self.provider_connector(provider_id)
+        if provider_id not in self._urls and connector is not None:
+            listed = {info.id: info for info in await _listing(connector)}
+            self._listed[provider_id] = listed
+            return list(listed)
         url, headers = self._target(provider_id)
         body = (await self._http_request("GET", url, headers=headers)).json()
         try:
@@ -314,7 +407,17 @@ class HttpHealthDiscovery(HttpClientMixin, BaseDiscovery):
             ) from error
 
     async def close(self) -> None:
+        await super().close()
         await self._close_http_client()
+
+
+async def _listing(connector: ProviderConnector) -> list[ModelInfo]:
+    """The provider's upstream catalogue (``discover_models``), or its model list when
+    it cannot enumerate upstream: both are listings, never a billed call."""
+    try:
+        return await connector.discover_models()
+    except NotImplementedError:
+        return await connector.list_models()
 
 
 def _elapsed_ms(started: float) -> float:

@@ -1,19 +1,29 @@
 """Discovery connectors: keeping the model catalogue current and provider health known.
 
 Two halves, each usable alone: registry sync finds new and deprecated models, health
-monitoring probes providers. A connector doing one job implements that half; the mesh
-schedules each half a connector is an instance of. All methods are async: they reach
-provider APIs in the background, off the request path.
+monitoring probes providers. A connector doing one job implements that half. The mesh
+builds each connector of the ``discovery:`` section, hands it a ``DiscoveryContext`` with
+``start`` (the connector runs its own rounds on the context's clock) and closes it at
+shutdown. All methods are async: they reach provider APIs in the background, off the
+request path.
 """
 
 from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+from modelmesh.interfaces.provider import ModelInfo, ProviderConnector
+
+if TYPE_CHECKING:
+    from modelmesh.clock import Clock
+    from modelmesh.observability import Observer
+    from modelmesh.state import StateManager
 
 _non_negative = attrs.validators.ge(0)
 _optional_non_negative = attrs.validators.optional(attrs.validators.ge(0))
@@ -102,7 +112,32 @@ class HealthReport:
     latency_avg_ms: float | None = attrs.field(default=None, validator=_optional_non_negative)
 
 
+@attrs.frozen
+class DiscoveryContext:
+    """What a running mesh gives its discovery connectors at ``start``.
+
+    ``router`` is the mesh's Router (``deactivate_model``, ``deactivate_provider``,
+    ``recover_provider``, ``models``, ``pools``); ``state`` the StateManager, whose
+    ``storage`` (None in memory) carries the locks that keep several instances from
+    doing the same round; ``observer`` takes events; every timing reads ``clock``.
+    ``providers`` maps a provider ID to its built connector. ``register_model`` adds a
+    model a provider lists to every pool whose capability it serves and returns those
+    pools' IDs (none: no pool wants it, and it stays out of routing).
+    """
+
+    router: Any
+    state: StateManager
+    observer: Observer
+    clock: Clock
+    providers: Mapping[str, ProviderConnector]
+    register_model: Callable[[str, ModelInfo], tuple[str, ...]]
+
+
 class _Closeable:
+    async def start(self, context: DiscoveryContext) -> None:
+        """Begin background rounds with what the mesh provides; called once after
+        the mesh is built. The default has no background work."""
+
     async def close(self) -> None:
         """Stop background work and release connections; called once at shutdown."""
 
