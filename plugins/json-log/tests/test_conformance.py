@@ -12,7 +12,7 @@ class TestJsonLogObservability(ObservabilityTests):
     connector_class = JsonLogObservability
 
     def connector_options(self, workdir: Path) -> dict[str, Any]:
-        return {"file_path": str(workdir / "records.jsonl"), "log_level": "full"}
+        return {"path": str(workdir / "records.jsonl"), "log_level": "full"}
 
     def read_records(self, workdir: Path) -> list[dict[str, Any]]:
         # Reading the output back lets the suite check every channel and the redaction.

@@ -37,6 +37,7 @@ from modelmesh.redaction import redact
 from modelmesh_cdk.options import Duration, load_options, parse_duration
 
 __all__ = [
+    "STREAMS",
     "BaseObservability",
     "BaseObservabilityConfig",
     "ConsoleObservability",
@@ -51,6 +52,7 @@ __all__ = [
     "plain_record",
     "render_json_line",
     "tone_of",
+    "valid_stream",
 ]
 
 
@@ -248,6 +250,12 @@ STREAMS = ("stderr", "stdout")
 _STREAM_LOCK = threading.Lock()
 
 
+def valid_stream(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """attrs validator of a ``stream`` option: ``stderr``, ``stdout`` (or None)."""
+    if value is not None and value not in STREAMS:
+        raise ValueError(f"expected stderr or stdout, got {value!r}")
+
+
 class LineStream:
     """Whole lines to ``sys.stderr`` or ``sys.stdout``, looked up on each write so that a
     redirected stream is honoured; ``file`` replaces it (tests, embedding). Each line is
@@ -294,7 +302,7 @@ class ConsoleObservabilityConfig(BaseObservabilityConfig):
     """``stream`` is ``stderr`` or ``stdout``; ``use_color`` None colours a terminal only."""
 
     prefix: str = "[ModelMesh]"
-    stream: str = attrs.field(default="stderr", validator=attrs.validators.in_(STREAMS))
+    stream: str = attrs.field(default="stderr", validator=valid_stream)
     use_color: bool | None = None
 
 
