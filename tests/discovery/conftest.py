@@ -13,8 +13,8 @@ from .helpers import SteppedClock
 
 @pytest.fixture
 def upstreams() -> Iterator[list[FakeUpstream]]:
-    """Providers a and b, serving ``a.m`` and ``b.m``."""
-    servers = [FakeUpstream(models=(f"{name}.m",)).start() for name in ("a", "b")]
+    """Providers a and b, each listing ``m`` (the mesh's ``a.m`` and ``b.m``)."""
+    servers = [FakeUpstream(models=("m",)).start() for _ in range(2)]
     yield servers
     for server in servers:
         server.stop()

@@ -98,10 +98,9 @@ def mesh_config(
     *,
     events: EventLog | None = None,
     storage: dict[str, Any] | None = None,
-    declared: bool = True,
 ) -> dict[str, Any]:
-    """Providers a and b on ``urls``, model ``<name>.m`` each (declared, or found in the
-    provider's catalogue), a pool ``chat`` and the given discovery connectors."""
+    """Providers a and b on ``urls``, model ``<name>.m`` each, a pool ``chat`` and the
+    given discovery connectors."""
     names = ["a", "b"][: len(urls)]
     config: dict[str, Any] = {
         "providers": {
@@ -115,12 +114,11 @@ def mesh_config(
             for name, url in zip(names, urls, strict=True)
         },
         "pools": {"chat": {"capability": "chat-completion"}},
+        "models": {
+            f"{name}.m": {"provider": name, "capabilities": ["chat-completion"]} for name in names
+        },
         "discovery": {"connectors": discovery},
     }
-    if declared:
-        config["models"] = {
-            f"{name}.m": {"provider": name, "capabilities": ["chat-completion"]} for name in names
-        }
     if events is not None:
         config["observability"] = {"sinks": [{"instance": events}]}
     if storage is not None:

@@ -68,9 +68,9 @@ def test_a_failing_provider_is_taken_out_and_recovered(
 
 
 def test_a_refusing_provider_that_comes_back_is_recovered(clock: SteppedClock) -> None:
-    down = FakeUpstream(models=("a.m",)).start()
+    down = FakeUpstream(models=("m",)).start()
     port = int(down.url.rsplit(":", 1)[1])
-    other = FakeUpstream(models=("b.m",)).start()
+    other = FakeUpstream(models=("m",)).start()
 
     async def scenario() -> None:
         config = mesh_config([down.url, other.url], [HEALTH])
@@ -83,7 +83,7 @@ def test_a_refusing_provider_that_comes_back_is_recovered(clock: SteppedClock) -
             (report,) = await monitor(mesh).get_health_report("a")
             assert report.status is HealthStatus.UNAVAILABLE
             assert report.consecutive_failures == 2
-            again = FakeUpstream(models=("a.m",), port=port)
+            again = FakeUpstream(models=("m",), port=port)
             await asyncio.to_thread(again.start)
             try:
                 await clock.step(60)

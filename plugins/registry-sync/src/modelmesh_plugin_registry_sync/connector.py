@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import httpx
 
 from modelmesh.clock import Clock
@@ -75,7 +76,9 @@ class RegistrySyncDiscovery(HttpHealthDiscovery):
             if self._restore(context, provider_id, name):
                 continue
             if self.config.on_new_model is SyncAction.REGISTER and self.config.auto_register:
-                info = self.model_info(provider_id, name)
+                # Named as a configured model is: ``<provider>.<upstream name>``.
+                listed = self.model_info(provider_id, name)
+                info = attrs.evolve(listed, id=f"{provider_id}.{name}", name=name)
                 for pool_id in context.register_model(provider_id, info):
                     registered.append(info.id)
                     context.observer.event(
@@ -111,19 +114,12 @@ class RegistrySyncDiscovery(HttpHealthDiscovery):
         return bool(back)
 
 
-def _listed_name(model: MeshModel) -> str:
-    """The name a provider's listing gives a mesh model: the upstream name of a
-    configured model, the catalogue ID of a discovered one."""
-    return model.upstream_name if model.declared_in_config else model.model_id
-
-
 def _mesh_models(context: DiscoveryContext, provider_id: str) -> list[str]:
-    return [_listed_name(m) for m in context.router.models if m.provider_id == provider_id]
+    """The names the provider's listing gives the mesh's models of it."""
+    models: list[MeshModel] = context.router.models
+    return [m.upstream_name for m in models if m.provider_id == provider_id]
 
 
 def _mesh_model_ids(context: DiscoveryContext, provider_id: str, name: str) -> list[str]:
-    return [
-        m.model_id
-        for m in context.router.models
-        if m.provider_id == provider_id and _listed_name(m) == name
-    ]
+    models: list[MeshModel] = context.router.models
+    return [m.model_id for m in models if m.provider_id == provider_id and m.upstream_name == name]
