@@ -1,6 +1,10 @@
-"""ConsoleObservability passes ModelMesh's standard observability tests."""
+"""ConsoleObservability passes ModelMesh's standard observability tests.
 
-import json
+Its lines are for people, not parsers, so there is no ``read_records``: the suite checks
+that no channel raises, whatever the record holds, and that closing twice is harmless;
+tests/test_console.py reads the lines back for the rest (one line per record, no secret).
+"""
+
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +16,4 @@ class TestConsoleObservability(ObservabilityTests):
     connector_class = ConsoleObservability
 
     def connector_options(self, workdir: Path) -> dict[str, Any]:
-        return {"file_path": str(workdir / "records.jsonl"), "log_level": "full"}
-
-    def read_records(self, workdir: Path) -> list[dict[str, Any]]:
-        # Reading the output back lets the suite check every channel and the redaction.
-        lines = (workdir / "records.jsonl").read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines]
+        return {"log_level": "full", "min_severity": "debug", "use_color": True}
