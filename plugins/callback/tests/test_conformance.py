@@ -12,9 +12,13 @@ class TestCallbackObservability(ObservabilityTests):
     connector_class = CallbackObservability
 
     def connector_options(self, workdir: Path) -> dict[str, Any]:
-        return {"file_path": str(workdir / "records.jsonl"), "log_level": "full"}
+        def keep(record: dict[str, Any]) -> None:
+            with (workdir / "records.jsonl").open("a", encoding="utf-8") as out:
+                out.write(json.dumps(record) + "\n")
+
+        return {"callback": keep, "log_level": "full"}
 
     def read_records(self, workdir: Path) -> list[dict[str, Any]]:
-        # Reading the output back lets the suite check every channel and the redaction.
+        # What the callable received, kept as JSON lines so the suite can read it back.
         lines = (workdir / "records.jsonl").read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines]
