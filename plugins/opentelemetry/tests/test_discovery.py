@@ -19,7 +19,8 @@ CONNECTOR_TYPE = ConnectorType.OBSERVABILITY
 CONFIG = """\
 observability:
   connector: modelmesh.opentelemetry.v1
-  file_path: modelmesh-records.jsonl
+  exporter: console
+  service_name: checkout-api
 """
 
 
@@ -40,14 +41,16 @@ def test_built_from_a_yaml_configuration_that_names_it(tmp_path: Path) -> None:
     path.write_text(CONFIG, encoding="utf-8")
     config = load_config(path, resolve_secrets=False)
     (sink,) = config.observability.sinks
-    connector_id = sink.connector
-    options = {**sink.options, "file_path": str(tmp_path / "records.jsonl")}
-    assert connector_id == CONNECTOR_ID
+    assert sink.connector == CONNECTOR_ID
 
     async def build() -> None:
         registry = ConnectorRegistry()
-        connector = registry.create(connector_id, options, connector_type=CONNECTOR_TYPE)
+        connector = registry.create(sink.connector, sink.options, connector_type=CONNECTOR_TYPE)
         assert isinstance(connector, OpentelemetryObservability)
+        assert (connector.config.exporter, connector.config.service_name) == (
+            "console",
+            "checkout-api",
+        )
         await connector.close()
 
     asyncio.run(build())
