@@ -146,7 +146,7 @@ def _wrk_rate(url: str, body: dict[str, object]) -> float:
         )
     try:
         result = subprocess.run(
-            [WRK, "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-s", script.name, url + CHAT],
+            [WRK, "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-s", script.name, url + CHAT],
             capture_output=True,
             text=True,
             check=True,
