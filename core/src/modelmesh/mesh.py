@@ -466,18 +466,19 @@ def _register_model(router: Router, provider_id: str, info: ModelInfo) -> tuple[
         return held
     connector = router.providers[provider_id].connector
     model = model_from_catalogue(provider_id, info, connector, router.tree)
-    joined: list[str] = []
-    for pool in router.pools.values():
-        node = pool_node(pool.pool_id, pool.config, router.tree)
-        if pool_members(pool.pool_id, pool.config, node, {model.model_id: model}, router.tree):
-            pool.members = (*pool.members, model)
-            joined.append(pool.pool_id)
-            # The Router has no public way to add a model yet: its manual commands and
-            # ``models`` read this index of each model's first pool.
-            router._homes.setdefault(model.model_id, (pool, model))
-    if joined:
-        router.state.model(model.model_id, provider_id)
-    return tuple(joined)
+    joined = tuple(
+        pool.pool_id
+        for pool in router.pools.values()
+        if pool_members(
+            pool.pool_id,
+            pool.config,
+            pool_node(pool.pool_id, pool.config, router.tree),
+            {model.model_id: model},
+            router.tree,
+        )
+    )
+    router.add_model(model, joined)
+    return joined
 
 
 _PROBE_METHODS = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -249,6 +249,17 @@ class Router:
     def models(self) -> list[MeshModel]:
         """Every model of some pool, in the order pools and their members first name it."""
         return [model for _, model in self._homes.values()]
+
+    def add_model(self, model: MeshModel, pool_ids: Sequence[str]) -> None:
+        """Make a model found at run time (registry sync) a member of the named pools,
+        after those it has; its state record starts active and empty."""
+        for pool_id in pool_ids:
+            pool = self.pools[pool_id]
+            if all(member.model_id != model.model_id for member in pool.members):
+                pool.members = (*pool.members, model)
+                self._homes.setdefault(model.model_id, (pool, model))
+        if pool_ids:
+            self.state.model(model.model_id, model.provider_id)
 
     def _home(self, model_id: str) -> tuple[Pool, MeshModel]:
         try:
