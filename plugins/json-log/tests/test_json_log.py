@@ -23,7 +23,8 @@ def test_the_default_file_is_modelmesh_events_jsonl(tmp_path: Path, monkeypatch)
     sink = JsonLogObservability()
     sink.emit(EVENT)
     asyncio.run(sink.close())
-    (record,) = [json.loads(line) for line in (tmp_path / "modelmesh-events.jsonl").open()]
+    written = (tmp_path / "modelmesh-events.jsonl").read_text(encoding="utf-8")
+    (record,) = [json.loads(line) for line in written.splitlines()]
     assert record == EVENT.to_record()
 
 
