@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from modelmesh.registry import ConnectorRegistry
+from modelmesh.registry import ConnectorRegistry, ConnectorType
 from modelmesh_cdk.testing.redis_server import redis_url  # noqa: F401 - a fixture
 
 BACKENDS = ["memory", "file", "sqlite", "redis"]
@@ -37,4 +37,4 @@ def open_storage(request: pytest.FixtureRequest, tmp_path: Path) -> OpenStorage:
         url = request.getfixturevalue("redis_url")
         options = {"url": url, "key_prefix": f"test-{uuid.uuid4().hex}:"}
         connector_id = "redis.redis.v1"
-    return lambda: registry.create(connector_id, options)
+    return lambda: registry.create(connector_id, options, connector_type=ConnectorType.STORAGE)
