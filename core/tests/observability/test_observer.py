@@ -184,6 +184,12 @@ class Discarding(Recorder):
     discards_records = True
 
 
+def test_connectors_lists_every_sink_in_configuration_order():
+    first, second = Recorder(), Discarding()
+
+    assert observer((first, sink()), (second, sink())).connectors == (first, second)
+
+
 def test_a_sink_that_discards_records_is_sent_none_but_is_still_closed():
     discarding, recorder = Discarding(), Recorder()
     mesh = observer((discarding, sink()), (recorder, sink(channels=("events",))))

@@ -181,6 +181,12 @@ class Observer:
     # --- what callers may skip -----------------------------------------------------------
 
     @property
+    def connectors(self) -> tuple[ObservabilityConnector, ...]:
+        """The sinks' connectors in configuration order, for capabilities some offer
+        (the proxy serves a metrics exposition from them)."""
+        return tuple(sink.connector for sink in self._sinks)
+
+    @property
     def enabled(self) -> bool:
         """Whether there is any sink at all."""
         return bool(self._sinks)

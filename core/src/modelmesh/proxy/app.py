@@ -422,11 +422,10 @@ class ProxyApp:
 
 
 def _metrics_source(mesh: ModelMesh) -> MetricsExposition | None:
-    """Looked up at each scrape, since a reload replaces the router and its sinks. The
-    Observer has no public list of its sinks, so this reads its private one."""
-    for sink in getattr(mesh.get_router().observer, "_sinks", ()):
-        if isinstance(sink.connector, MetricsExposition):
-            return sink.connector
+    """Looked up at each scrape, since a reload replaces the router and its sinks."""
+    for connector in mesh.get_router().observer.connectors:
+        if isinstance(connector, MetricsExposition):
+            return connector
     return None
 
 
