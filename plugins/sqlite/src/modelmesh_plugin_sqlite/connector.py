@@ -15,6 +15,7 @@ import gzip
 import math
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -98,17 +99,7 @@ class SQLiteStorage(FileSerializerMixin, StorageConnector, Locking):
                 connection = sqlite3.connect(
                     self.config.path, timeout=self.config.busy_timeout, isolation_level=None
                 )
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA synchronous=FULL")
-                connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self._entries} (key TEXT PRIMARY KEY, "
-                    "data BLOB NOT NULL, metadata BLOB NOT NULL, size INTEGER NOT NULL, "
-                    "last_modified REAL NOT NULL)"
-                )
-                connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self._locks} (key TEXT PRIMARY KEY, "
-                    "lock_id TEXT NOT NULL, expires_at REAL NOT NULL)"
-                )
+                self._with_busy_retries(self._make_schema, connection)
             except sqlite3.Error as error:
                 raise OSError(
                     f"cannot open the SQLite storage {self.config.path} ({error}); check the "
@@ -116,6 +107,38 @@ class SQLiteStorage(FileSerializerMixin, StorageConnector, Locking):
                 ) from error
             self._connection = connection
         return self._connection
+
+    def _make_schema(self, connection: sqlite3.Connection) -> None:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._entries} (key TEXT PRIMARY KEY, "
+            "data BLOB NOT NULL, metadata BLOB NOT NULL, size INTEGER NOT NULL, "
+            "last_modified REAL NOT NULL)"
+        )
+        connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._locks} (key TEXT PRIMARY KEY, "
+            "lock_id TEXT NOT NULL, expires_at REAL NOT NULL)"
+        )
+
+    def _with_busy_retries(
+        self, step: Callable[[sqlite3.Connection], None], connection: sqlite3.Connection
+    ) -> None:
+        """Run ``step``, trying again while the file is locked, up to ``busy_timeout``.
+
+        Switching to WAL needs the file to itself, and SQLite reports "database is
+        locked" at once, busy timeout or not, while several processes open the same new
+        file together. This is a wait on another process, so it reads the wall clock.
+        """
+        deadline = time.monotonic() + self.config.busy_timeout
+        while True:
+            try:
+                step(connection)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
 
     async def close(self) -> None:
         def close(connection: sqlite3.Connection) -> None:
