@@ -19,6 +19,7 @@ from modelmesh.config.schema import Channel, SinkConfig, StatisticsScope
 from modelmesh.errors import ConfigurationError
 from modelmesh.interfaces.observability import (
     AggregateStats,
+    AttemptRecord,
     EventType,
     LogLevel,
     ObservabilityConnector,
@@ -306,6 +307,24 @@ def test_a_log_sink_gets_no_more_than_its_level_and_payload_size(level, previews
     (logged,) = recorder.logs
     assert (logged.prompt_preview, logged.response_preview, logged.error) == (*previews, error)
     assert logged.to_record(LogLevel.FULL)["prompt_preview"] == previews[0]
+
+
+@pytest.mark.parametrize(("level", "shown"), [(LogLevel.SUMMARY, None), (LogLevel.FULL, "503")])
+def test_each_calls_error_follows_the_requests_level_and_is_redacted(level, shown):
+    recorder = Recorder()
+    mesh = observer((recorder, sink(level=level)))
+    failed = AttemptRecord("m", "p", WHEN, 5.0, 503, f"503 for Bearer {SECRET}", "server")
+    answered = AttemptRecord("m2", "p", WHEN, 7.0, 200)
+
+    mesh.log(entry(attempt_records=(failed, answered)))
+
+    first, second = recorder.logs[0].attempt_records
+    assert (first.status_code, first.error_category, second) == (503, "server", answered)
+    if shown is None:
+        assert first.error is None
+    else:
+        assert shown in first.error
+        assert SECRET not in first.error
 
 
 def test_sinks_at_different_levels_each_get_their_own_shape():

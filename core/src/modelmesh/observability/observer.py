@@ -96,11 +96,19 @@ def _shaped(entry: RequestLogEntry, level: LogLevel, limit: int | None) -> Reque
         text = redact(text)
         return text if limit is None else text[:limit]
 
-    error = redact(entry.error) if level is LogLevel.FULL and entry.error is not None else None
-    changes = {
+    full = level is LogLevel.FULL
+    error = redact(entry.error) if full and entry.error is not None else None
+    changes: dict[str, Any] = {
         "prompt_preview": preview(entry.prompt_preview),
         "response_preview": preview(entry.response_preview),
         "error": error,
+        # Each call's error text follows the request's: redacted at full, else dropped.
+        "attempt_records": tuple(
+            attempt
+            if attempt.error is None
+            else attrs.evolve(attempt, error=redact(attempt.error) if full else None)
+            for attempt in entry.attempt_records
+        ),
     }
     if all(getattr(entry, name) == value for name, value in changes.items()):
         return entry
