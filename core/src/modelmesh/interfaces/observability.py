@@ -98,8 +98,10 @@ class RoutingEvent:
 @attrs.frozen
 class AttemptRecord:
     """One call a routed request made: to which model, when, for how long, and how it
-    ended (``error`` None for the call that answered). ``started_at`` is the mesh
-    clock's time; a tracing sink turns each record into a span under the request's."""
+    ended: ``error_category`` is set for a call that failed and None for the one that
+    answered; ``error`` is its text, which a sink below ``full`` level does not get.
+    ``started_at`` is the mesh clock's time; a tracing sink turns each record into a
+    span under the request's."""
 
     model_id: str
     provider_id: str
@@ -108,6 +110,10 @@ class AttemptRecord:
     status_code: int | None = None
     error: str | None = None
     error_category: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error_category is not None
 
     def to_record(self) -> dict[str, Any]:
         return {

@@ -514,17 +514,7 @@ class Router:
             run.last_provider = model.provider_id
             latency_ms = (self.clock.monotonic() - started) * 1000
             if started_at is not None:
-                run.attempt_records.append(
-                    AttemptRecord(
-                        model.model_id,
-                        model.provider_id,
-                        started_at,
-                        latency_ms,
-                        error.status_code,
-                        str(error),
-                        error.category,
-                    )
-                )
+                _note(run, model, started_at, latency_ms, error.status_code, error, error.category)
             self._failed(run, model, error, latency_ms)
             return error
         except TimeoutError:
@@ -532,23 +522,13 @@ class Router:
                 run.pool.pool_id, run.deadline_seconds, run.count, run.last_error
             )
             if started_at is not None:
-                run.attempt_records.append(
-                    AttemptRecord(
-                        model.model_id,
-                        model.provider_id,
-                        started_at,
-                        (self.clock.monotonic() - started) * 1000,
-                        error=str(error),
-                        error_category="timeout",
-                    )
-                )
+                latency_ms = (self.clock.monotonic() - started) * 1000
+                _note(run, model, started_at, latency_ms, None, error, "timeout")
             raise error from None
         await self._learn_rate_limits(runtime)
         run.latency_ms = (self.clock.monotonic() - started) * 1000
         if started_at is not None:
-            run.attempt_records.append(
-                AttemptRecord(model.model_id, model.provider_id, started_at, run.latency_ms, 200)
-            )
+            _note(run, model, started_at, run.latency_ms, 200, None, None)
         return result
 
     def _check_deadline(self, run: _Attempts, wait: float) -> float:
@@ -1165,6 +1145,29 @@ class RoutedStream:
             self._run.estimated_tokens, estimate_prompt_tokens(text) if text else 0
         )
         self._router._succeeded(self._run, self._model, None, usage, self._started, text or None)
+
+
+def _note(
+    run: _Attempts,
+    model: MeshModel,
+    started_at: datetime,
+    latency_ms: float,
+    status_code: int | None,
+    error: BaseException | None,
+    category: str | None,
+) -> None:
+    """Keep one call's record for the request log."""
+    run.attempt_records.append(
+        AttemptRecord(
+            model.model_id,
+            model.provider_id,
+            started_at,
+            latency_ms,
+            status_code,
+            None if error is None else str(error),
+            category,
+        )
+    )
 
 
 async def _close(chunks: AsyncIterator[Any]) -> None:

@@ -336,7 +336,7 @@ class OpentelemetryObservability(BaseObservability):
             attributes["modelmesh.pool.id"] = entry.pool_id
         if record.status_code is not None:
             attributes["http.response.status_code"] = record.status_code
-        failed = record.error is not None
+        failed = record.failed
         if failed:
             attributes["error.type"] = record.error_category or "_OTHER"
         span = self._tracer.start_span(

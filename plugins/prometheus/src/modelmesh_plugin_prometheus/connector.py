@@ -156,7 +156,7 @@ class PrometheusObservability(BaseObservability):
         if entry.cost:
             self._cost.labels(*scope).inc(entry.cost)
         for attempt in entry.attempt_records:
-            outcome = "success" if attempt.error is None else "failure"
+            outcome = "failure" if attempt.failed else "success"
             category = attempt.error_category or ""
             self._attempts.labels(attempt.model_id, attempt.provider_id, outcome, category).inc()
             self._attempt_latency.labels(attempt.model_id, attempt.provider_id).observe(
