@@ -1,6 +1,6 @@
-"""Shared pieces of the cross-package tests: commands run with a clean environment,
-wheels of modelmesh-core and modelmesh-cdk built once per session, and fresh virtual
-environments that install them offline.
+"""Shared pieces of the cross-package tests: three fake upstreams for the session,
+commands run with a clean environment, wheels of modelmesh-core and modelmesh-cdk built
+once per session, and fresh virtual environments that install them offline.
 
 Everything is offline. Third-party packages come from the uv cache that ``uv sync``
 filled, pinned to the versions in ``uv.lock``: they are installed first without
@@ -15,11 +15,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from modelmesh_cdk.testing.fake_upstream import FakeUpstream
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -165,3 +167,22 @@ def fresh_venv(uv, wheelhouse) -> FreshVenv:
         return venv
 
     return make
+
+
+@pytest.fixture(scope="session")
+def upstream_servers() -> Iterator[list[FakeUpstream]]:
+    """Three fake upstreams for the session; tests take them through ``upstreams``."""
+    servers = [FakeUpstream().start() for _ in range(3)]
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def upstreams(upstream_servers: list[FakeUpstream]) -> Iterator[list[FakeUpstream]]:
+    """Three running fake upstreams with nothing scripted and nothing recorded."""
+    for server in upstream_servers:
+        server.clear()
+    yield upstream_servers
+    for server in upstream_servers:
+        server.clear()

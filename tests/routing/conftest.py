@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,25 +21,6 @@ from modelmesh_cdk.testing.fake_upstream import FakeUpstream
 from .meshes import mesh_yaml
 
 T = TypeVar("T")
-
-
-@pytest.fixture(scope="session")
-def upstream_servers() -> Iterator[list[FakeUpstream]]:
-    """Three fake upstreams for the session; tests take them through ``upstreams``."""
-    servers = [FakeUpstream().start() for _ in range(3)]
-    yield servers
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def upstreams(upstream_servers: list[FakeUpstream]) -> Iterator[list[FakeUpstream]]:
-    """Three running fake upstreams with nothing scripted and nothing recorded."""
-    for server in upstream_servers:
-        server.clear()
-    yield upstream_servers
-    for server in upstream_servers:
-        server.clear()
 
 
 @pytest.fixture
