@@ -85,7 +85,6 @@ _OUTAGE_CATEGORIES = frozenset({"server", "timeout", "connection"})
 _COUNTED_CATEGORIES = frozenset({"timeout", "connection", "not_found"})
 # Seconds a connector may take beyond its own call timeout (parsing, error handling).
 _BOUND_MARGIN = 1.0
-SYNC = DeliveryMode.SYNC
 
 
 @attrs.define(eq=False)
@@ -501,9 +500,10 @@ class Router:
         # Each call's record, for sinks that take request logs (tracing spans).
         started_at = self.clock.now() if self.observer.wants_logs else None
         started = self.clock.monotonic()
-        bound = runtime.connector.call_timeout
+        # A stream's first chunk is not bounded by the connector's call timeout.
+        bound = runtime.connector.call_timeout if run.mode is DeliveryMode.SYNC else None
         try:
-            if bound is not None and bound + _BOUND_MARGIN < remaining and run.mode is SYNC:
+            if bound is not None and bound + _BOUND_MARGIN < remaining:
                 result = await call(model)  # the connector's timeout ends it in time
             else:
                 async with deadline(remaining):
@@ -576,13 +576,14 @@ class Router:
             counts=counts,
             latency_ms=latency_ms if error.category == "timeout" else None,
         )
-        self.observer.record_request(
-            model_id=model.model_id,
-            provider_id=model.provider_id,
-            pool_id=pool.pool_id,
-            success=False,
-            latency_ms=latency_ms,
-        )
+        if self.observer.wants_statistics:
+            self.observer.record_request(
+                model_id=model.model_id,
+                provider_id=model.provider_id,
+                pool_id=pool.pool_id,
+                success=False,
+                latency_ms=latency_ms,
+            )
         if self.observer.wants_trace(Severity.WARNING):
             self.observer.trace(
                 Severity.WARNING,
