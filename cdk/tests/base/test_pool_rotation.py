@@ -10,6 +10,7 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import given
 
+from modelmesh.config.connector_options import rotation_options
 from modelmesh.config.schema import FallbackStrategy, PoolConfig, QuotaResetPolicy
 from modelmesh.errors import ConfigurationError
 from modelmesh.interfaces.rotation import (
@@ -19,7 +20,6 @@ from modelmesh.interfaces.rotation import (
     NoCandidatesError,
     SelectionRequest,
 )
-from modelmesh.routing.pools import rotation_options
 from modelmesh_cdk.base.pool_rotation import (
     PoolDeactivationPolicy,
     PoolRecoveryPolicy,

@@ -17,11 +17,18 @@ from typing import Any
 
 from modelmesh.clock import SYSTEM_CLOCK, Clock
 from modelmesh.config import load_config
+from modelmesh.config.connector_options import (
+    discovery_options,
+    provider_options,
+    rotation_options,
+    sink_options,
+    storage_options,
+)
 from modelmesh.config.connectors import build_registry, check_connectors, load_with_registry
-from modelmesh.config.schema import DiscoveryConnectorConfig, MeshConfig, PoolConfig, StorageConfig
+from modelmesh.config.schema import MeshConfig, PoolConfig
 from modelmesh.errors import ConfigurationError, ModelMeshError
 from modelmesh.interfaces.connector import ConnectorType
-from modelmesh.interfaces.discovery import DiscoveryContext, ProbeMethod
+from modelmesh.interfaces.discovery import DiscoveryContext
 from modelmesh.interfaces.provider import ModelInfo
 from modelmesh.interfaces.rotation import ModelStatus
 from modelmesh.interfaces.storage import SyncPolicy
@@ -37,9 +44,7 @@ from modelmesh.routing.pools import (
     model_from_config,
     pool_members,
     pool_node,
-    provider_options,
     quota_period,
-    rotation_options,
 )
 from modelmesh.routing.retry import RetryPolicy
 from modelmesh.routing.router import Explanation, ProviderRuntime, Router
@@ -328,7 +333,7 @@ class ModelMesh:
         started = []
         for entry in config.discovery.connectors:
             connector = registry.create(
-                entry.connector, _discovery_options(entry), connector_type=ConnectorType.DISCOVERY
+                entry.connector, discovery_options(entry), connector_type=ConnectorType.DISCOVERY
             )
             stack.push_async_callback(connector.close)
             await connector.start(context)
@@ -347,7 +352,7 @@ class ModelMesh:
                     "trust, or remove the key"
                 )
             storage = registry.create(
-                settings.connector, _storage_options(settings), connector_type=ConnectorType.STORAGE
+                settings.connector, storage_options(settings), connector_type=ConnectorType.STORAGE
             )
             stack.push_async_callback(storage.close)
         windows = [pool.deactivation.error_rate_window for pool in config.pools.values()]
@@ -368,8 +373,7 @@ class ModelMesh:
         for sink in config.observability.sinks:
             connector = sink.instance or registry.create(
                 sink.connector,
-                {"log_level": sink.level.value, "min_severity": sink.min_severity.value}
-                | dict(sink.options),
+                sink_options(sink),
                 connector_type=ConnectorType.OBSERVABILITY,
             )
             sinks.append((sink.connector or type(connector).__name__, connector, sink))
@@ -479,51 +483,3 @@ def _register_model(router: Router, provider_id: str, info: ModelInfo) -> tuple[
     )
     router.add_model(model, joined)
     return joined
-
-
-_PROBE_METHODS = {
-    ProbeMethod.LIGHTWEIGHT: "listing",
-    ProbeMethod.STANDARD: "completion",
-    ProbeMethod.COMPREHENSIVE: "completion",
-}
-
-
-def _discovery_options(entry: DiscoveryConnectorConfig) -> dict[str, Any]:
-    """The ``sync:`` and ``health:`` sections in the CDK discovery options' names,
-    under the connector's own keys (which win)."""
-    options: dict[str, Any] = {}
-    if entry.sync is not None:
-        sync = entry.sync
-        options |= {
-            "sync_enabled": sync.enabled,
-            "sync_interval": sync.interval,
-            "auto_register": sync.auto_register,
-            "on_new_model": sync.on_new_model.value,
-            "on_deprecated_model": sync.on_deprecated_model.value,
-        }
-        if sync.providers is not None:
-            options["providers"] = list(sync.providers)
-    if entry.health is not None:
-        health = entry.health
-        options |= {
-            "health_enabled": health.enabled,
-            "health_interval": health.interval,
-            "health_timeout": health.timeout,
-            "failure_threshold": health.failure_threshold,
-            "probe_method": _PROBE_METHODS[health.probe_method],
-        }
-        if health.providers is not None:
-            options["providers"] = list(health.providers)
-    return options | dict(entry.options)
-
-
-def _storage_options(settings: StorageConfig) -> dict[str, Any]:
-    """The storage section's common keys in the CDK storage options' names."""
-    return {
-        "format": settings.format.value,
-        "compression": settings.compression,
-        "locking_enabled": settings.locking.enabled,
-        "lock_timeout_seconds": settings.locking.timeout,
-        "lock_retry_interval_seconds": settings.locking.retry_interval,
-        **settings.options,
-    }

@@ -12,9 +12,18 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path as FilePath
+from typing import Any
 
 import attrs
 
+from modelmesh.config.connector_options import (
+    discovery_options,
+    provider_options,
+    rotation_options,
+    secret_store_options,
+    sink_options,
+    storage_options,
+)
 from modelmesh.config.issues import IssueLog, Path
 from modelmesh.config.loader import load_config
 from modelmesh.config.references import has_secret_reference
@@ -28,11 +37,13 @@ from modelmesh.registry import ConnectorRegistry
 
 @attrs.frozen
 class ConnectorReference:
-    """One connector a configuration names, and where it names it."""
+    """One connector a configuration names, where it names it, and the options
+    start-up builds it with."""
 
     connector_type: ConnectorType
     connector_id: str
     path: Path
+    options: Mapping[str, Any] = attrs.field(eq=False, repr=False)
 
 
 def connector_references(
@@ -45,17 +56,32 @@ def connector_references(
     """
     if secrets and has_secret_reference(config.to_dict()):
         yield ConnectorReference(
-            ConnectorType.SECRET_STORE, config.secrets.store, ("secrets", "store")
+            ConnectorType.SECRET_STORE,
+            config.secrets.store,
+            ("secrets", "store"),
+            secret_store_options(config.secrets),
         )
     for key, provider in config.providers.items():
         if provider.instance is None and provider.connector and provider.enabled:
+            declared = [model for model in config.models.values() if model.provider == key]
             yield ConnectorReference(
-                ConnectorType.PROVIDER, provider.connector, ("providers", key, "connector")
+                ConnectorType.PROVIDER,
+                provider.connector,
+                ("providers", key, "connector"),
+                provider_options(key, provider, declared),
             )
     for key, pool in config.pools.items():
-        yield ConnectorReference(ConnectorType.ROTATION, pool.strategy, ("pools", key, "strategy"))
+        yield ConnectorReference(
+            ConnectorType.ROTATION,
+            pool.strategy,
+            ("pools", key, "strategy"),
+            rotation_options(pool),
+        )
     yield ConnectorReference(
-        ConnectorType.STORAGE, config.storage.connector, ("storage", "connector")
+        ConnectorType.STORAGE,
+        config.storage.connector,
+        ("storage", "connector"),
+        storage_options(config.storage),
     )
     for index, sink in enumerate(config.observability.sinks):
         if sink.instance is None and sink.connector:
@@ -63,12 +89,14 @@ def connector_references(
                 ConnectorType.OBSERVABILITY,
                 sink.connector,
                 ("observability", "sinks", index, "connector"),
+                sink_options(sink),
             )
     for index, entry in enumerate(config.discovery.connectors):
         yield ConnectorReference(
             ConnectorType.DISCOVERY,
             entry.connector,
             ("discovery", "connectors", index, "connector"),
+            discovery_options(entry),
         )
 
 

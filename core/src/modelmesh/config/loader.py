@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from modelmesh.config.connector_options import secret_store_options
 from modelmesh.config.converter import structure
 from modelmesh.config.crossrefs import check_references
 from modelmesh.config.issues import IssueLog, describe
@@ -123,16 +124,6 @@ def _resolve_references(
     return resolved
 
 
-def _store_options(settings: SecretsConfig) -> dict[str, Any]:
-    """The store's own options plus the common settings every secret store honours."""
-    return {
-        **settings.options,
-        "cache_enabled": settings.cache_enabled,
-        "cache_ttl": settings.cache_ttl,
-        "fail_on_missing": settings.fail_on_missing,
-    }
-
-
 def _secret_lookup(section: Any, log: IssueLog, registry: Any | None) -> SecretLookup | None:
     """A function reading secrets from the configured store, or None when the store
     cannot be built (the reason is recorded, or the section's own issues will be)."""
@@ -150,7 +141,9 @@ def _secret_lookup(section: Any, log: IssueLog, registry: Any | None) -> SecretL
         registry = ConnectorRegistry()
     try:
         store = registry.create(
-            settings.store, _store_options(settings), connector_type=ConnectorType.SECRET_STORE
+            settings.store,
+            secret_store_options(settings),
+            connector_type=ConnectorType.SECRET_STORE,
         )
     except ConnectorNotFoundError as error:
         log.add(where, str(error))

@@ -9,18 +9,14 @@ explicitly, minus excluded providers; its order is the order traffic prefers.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 import attrs
 
 from modelmesh.calendar import Period
 from modelmesh.config.schema import (
-    ErrorCodesConfig,
     ModelConfig,
     PoolConfig,
-    ProviderConfig,
     QuotaResetPolicy,
     QuotaWindow,
 )
@@ -169,72 +165,6 @@ def pool_members(
             if not leaves.isdisjoint(model.capabilities):
                 chosen[model.model_id] = model
     return tuple(chosen.values())
-
-
-def provider_options(
-    provider_id: str, provider: ProviderConfig, declared: Sequence[ModelConfig]
-) -> dict[str, object]:
-    """The options a provider connector is built with: its own keys, the common ones the
-    configuration sets, and its models when the ``models:`` section declares any."""
-    options: dict[str, object] = dict(provider.options)
-    options["provider_id"] = provider_id
-    options["timeout"] = provider.timeout
-    if provider.api_key is not None:
-        options["api_key"] = provider.api_key
-    if provider.base_url is not None:
-        options["base_url"] = provider.base_url
-    if provider.error != ErrorCodesConfig():
-        options["retryable_codes"] = list(provider.error.retryable_codes)
-        options["non_retryable_codes"] = list(provider.error.non_retryable_codes)
-    if declared:
-        options["models"] = [_declaration(model) for model in declared]
-    return options
-
-
-def rotation_options(pool: PoolConfig) -> dict[str, Any]:
-    """The options a pool's rotation connector is built with: the pool's selection,
-    deactivation and recovery keys as plain values, then its ``strategy_options``."""
-    options = {
-        "deactivation": _plain(pool.deactivation),
-        "recovery": _plain(pool.recovery),
-        "model_priority": list(pool.model_priority),
-        "provider_priority": list(pool.provider_priority),
-        "fallback_strategy": pool.fallback_strategy.value,
-        "balance_mode": pool.balance_mode.value,
-        "affinity_mode": pool.affinity_mode.value,
-        "session_timeout": pool.session_timeout,
-        "session_header": pool.session_header,
-        "latency_window": pool.latency_window,
-        "rate_limit": _plain(pool.rate_limit),
-    }
-    options.update(pool.strategy_options)
-    return options
-
-
-def _plain(value: Any) -> Any:
-    """An attrs value as YAML-shaped data: enums as their text, tuples as lists."""
-    return attrs.asdict(
-        value,
-        value_serializer=lambda _inst, _field, v: (
-            v.value if isinstance(v, enum.Enum) else list(v) if isinstance(v, tuple) else v
-        ),
-    )
-
-
-def _declaration(model: ModelConfig) -> dict[str, object]:
-    """A ``models:`` entry in the shape provider connectors take it."""
-    declaration: dict[str, object] = {"id": model.id, "name": model.upstream_name}
-    if model.capabilities:
-        declaration["capabilities"] = list(model.capabilities)
-    if model.constraints.context_window is not None:
-        declaration["context_window"] = model.constraints.context_window
-    if model.constraints.max_output_tokens is not None:
-        declaration["max_output_tokens"] = model.constraints.max_output_tokens
-    features = {k: v for k, v in attrs.asdict(model.features).items() if v is not None}
-    if features:
-        declaration["features"] = features
-    declaration["delivery"] = attrs.asdict(model.delivery)
-    return declaration
 
 
 def _pricing(model: ModelConfig, info: ModelInfo | None) -> ModelPricing | None:
