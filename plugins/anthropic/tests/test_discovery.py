@@ -1,54 +1,22 @@
 """ModelMesh finds the installed distribution: it lists anthropic.claude.v1 from
-metadata, loads it by its ID, and builds it from a YAML configuration that names it.
+metadata, loads it by its ID, and builds it from the README's configuration.
 
 These tests need the distribution installed (``pip install -e ".[test]"``): the entry
 point in pyproject.toml is what ModelMesh reads.
 """
 
-import asyncio
-from pathlib import Path
-
-from modelmesh.config import load_config
-from modelmesh.interfaces.connector import ConnectorType
-from modelmesh.registry import ConnectorRegistry
+from modelmesh_cdk.testing.suites import InstalledConnectorTests
 from modelmesh_plugin_anthropic.connector import AnthropicProvider
 
-CONNECTOR_ID = "anthropic.claude.v1"
-CONNECTOR_TYPE = ConnectorType.PROVIDER
-# The README's snippet.
-CONFIG = """\
+
+class TestInstalledAnthropicProvider(InstalledConnectorTests):
+    connector_id = "anthropic.claude.v1"
+    connector_class = AnthropicProvider
+    distribution = "modelmesh-plugin-anthropic"
+    # The README's snippet.
+    config = """\
 providers:
   anthropic:
     connector: anthropic.claude.v1
     api_key: ${secrets:ANTHROPIC_API_KEY}
 """
-
-
-def test_listed_with_its_distribution() -> None:
-    listed = {info.id: info for info in ConnectorRegistry().list_connectors(CONNECTOR_TYPE)}
-    assert CONNECTOR_ID in listed, 'install the distribution first: pip install -e ".[test]"'
-    assert listed[CONNECTOR_ID].distribution == "modelmesh-plugin-anthropic"
-    assert listed[CONNECTOR_ID].source == "entry-point"
-
-
-def test_loaded_by_its_id() -> None:
-    found = ConnectorRegistry().get_connector(CONNECTOR_ID, connector_type=CONNECTOR_TYPE)
-    assert found is AnthropicProvider
-
-
-def test_built_from_a_yaml_configuration_that_names_it(tmp_path: Path) -> None:
-    path = tmp_path / "modelmesh.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    config = load_config(path, resolve_secrets=False)
-    provider = config.providers["anthropic"]
-    connector_id = provider.connector
-    options = {"base_url": provider.base_url, "api_key": provider.api_key, **provider.options}
-    assert connector_id == CONNECTOR_ID
-
-    async def build() -> None:
-        registry = ConnectorRegistry()
-        connector = registry.create(connector_id, options, connector_type=CONNECTOR_TYPE)
-        assert isinstance(connector, AnthropicProvider)
-        await connector.close()
-
-    asyncio.run(build())

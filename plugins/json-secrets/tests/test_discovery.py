@@ -1,59 +1,31 @@
 """ModelMesh finds the installed distribution: it lists modelmesh.json-secrets.v1 from
-metadata, loads it by its ID, and builds it from a YAML configuration that names it.
+metadata, loads it by its ID, and builds it from the README's configuration.
 
 These tests need the distribution installed (``pip install -e ".[test]"``): the entry
 point in pyproject.toml is what ModelMesh reads.
 """
 
-from __future__ import annotations
-
-import asyncio
 from pathlib import Path
 
-import pytest
-
-from modelmesh.config import load_config
-from modelmesh.interfaces.connector import ConnectorType
-from modelmesh.registry import ConnectorRegistry
+from modelmesh_cdk.testing.suites import InstalledConnectorTests
 from modelmesh_plugin_json_secrets.connector import JsonSecretsSecretStore
 
-CONNECTOR_ID = "modelmesh.json-secrets.v1"
-CONNECTOR_TYPE = ConnectorType.SECRET_STORE
-# The README's snippet.
-CONFIG = """\
+
+class TestInstalledJsonSecretsSecretStore(InstalledConnectorTests):
+    connector_id = "modelmesh.json-secrets.v1"
+    connector_class = JsonSecretsSecretStore
+    distribution = "modelmesh-plugin-json-secrets"
+    # The README's snippet.
+    config = """\
 secrets:
   store: modelmesh.json-secrets.v1
   file_path: secrets.json
   cache_ttl: 5m
+providers:
+  openai:
+    connector: openai.llm.v1
+    api_key: ${secrets:OPENAI_API_KEY}  # read from the store
 """
 
-
-def test_listed_with_its_distribution() -> None:
-    listed = {info.id: info for info in ConnectorRegistry().list_connectors(CONNECTOR_TYPE)}
-    assert CONNECTOR_ID in listed, 'install the distribution first: pip install -e ".[test]"'
-    assert listed[CONNECTOR_ID].distribution == "modelmesh-plugin-json-secrets"
-    assert listed[CONNECTOR_ID].source == "entry-point"
-
-
-def test_loaded_by_its_id() -> None:
-    found = ConnectorRegistry().get_connector(CONNECTOR_ID, connector_type=CONNECTOR_TYPE)
-    assert found is JsonSecretsSecretStore
-
-
-def test_built_from_a_yaml_configuration_that_names_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)  # file_path is relative to the working directory
-    (tmp_path / "secrets.json").write_text('{"OPENAI_API_KEY": "sk-example"}', encoding="utf-8")
-    path = tmp_path / "modelmesh.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    config = load_config(path, resolve_secrets=False)
-    connector_id, options = config.secrets.store, config.secrets.options
-    assert connector_id == CONNECTOR_ID
-
-    async def build() -> None:
-        registry = ConnectorRegistry()
-        connector = registry.create(connector_id, options, connector_type=CONNECTOR_TYPE)
-        assert isinstance(connector, JsonSecretsSecretStore)
-
-    asyncio.run(build())
+    def prepare(self, workdir: Path) -> None:
+        (workdir / "secrets.json").write_text('{"OPENAI_API_KEY": "sk-example"}', encoding="utf-8")

@@ -1,23 +1,20 @@
 """ModelMesh finds the installed distribution: it lists modelmesh.latency-first.v1 from
-metadata, loads it by its ID, and builds it from a YAML configuration that names it.
+metadata, loads it by its ID, and builds it from the README's configuration.
 
 These tests need the distribution installed (``pip install -e ".[test]"``): the entry
 point in pyproject.toml is what ModelMesh reads.
 """
 
-import asyncio
-from pathlib import Path
-
-from modelmesh.config import load_config
-from modelmesh.interfaces.connector import ConnectorType
-from modelmesh.registry import ConnectorRegistry
-from modelmesh.routing.pools import rotation_options
+from modelmesh_cdk.testing.suites import InstalledConnectorTests
 from modelmesh_plugin_latency_first.connector import LatencyFirstRotation
 
-CONNECTOR_ID = "modelmesh.latency-first.v1"
-CONNECTOR_TYPE = ConnectorType.ROTATION
-# The README's snippet.
-CONFIG = """\
+
+class TestInstalledLatencyFirstRotation(InstalledConnectorTests):
+    connector_id = "modelmesh.latency-first.v1"
+    connector_class = LatencyFirstRotation
+    distribution = "modelmesh-plugin-latency-first"
+    # The README's snippet.
+    config = """\
 pools:
   chat:
     capability: chat-completion
@@ -27,36 +24,3 @@ pools:
     recovery:
       cooldown: 2m
 """
-
-
-def test_listed_with_its_distribution() -> None:
-    listed = {info.id: info for info in ConnectorRegistry().list_connectors(CONNECTOR_TYPE)}
-    assert CONNECTOR_ID in listed, 'install the distribution first: pip install -e ".[test]"'
-    assert listed[CONNECTOR_ID].distribution == "modelmesh-plugin-latency-first"
-    assert listed[CONNECTOR_ID].source == "entry-point"
-
-
-def test_loaded_by_its_id() -> None:
-    found = ConnectorRegistry().get_connector(CONNECTOR_ID, connector_type=CONNECTOR_TYPE)
-    assert found is LatencyFirstRotation
-
-
-def test_built_from_a_yaml_configuration_that_names_it(tmp_path: Path) -> None:
-    path = tmp_path / "modelmesh.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    config = load_config(path, resolve_secrets=False)
-    pool = config.pools["chat"]
-    connector_id, options = pool.strategy, rotation_options(pool)
-    assert connector_id == CONNECTOR_ID
-
-    async def build() -> None:
-        registry = ConnectorRegistry()
-        connector = registry.create(connector_id, options, connector_type=CONNECTOR_TYPE)
-        assert isinstance(connector, LatencyFirstRotation)
-        # The pool's own sections reach the connector.
-        assert (connector.config.deactivation.retry_limit, connector.config.recovery.cooldown) == (
-            2,
-            120.0,
-        )
-
-    asyncio.run(build())

@@ -1,2 +1,0 @@
-    (discovery,) = config.discovery.connectors
-    connector_id, options = discovery.connector, discovery.options

@@ -1,1 +1,0 @@
-    connector_id, options = config.secrets.store, config.secrets.options

@@ -1,1 +1,0 @@
-    connector_id, options = config.storage.connector, config.storage.options
