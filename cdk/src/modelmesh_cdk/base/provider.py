@@ -197,6 +197,8 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         self._discovered: list[ModelInfo] | None = None
         timeout = self.config.timeout
         self.call_timeout = timeout  # complete and embed run under with_timeout(timeout)
+        # So a call's reads need no bound of their own (a stream's do: it runs longer).
+        self._call_http_timeout = httpx.Timeout(timeout, read=None)
         self.configure_timeout(
             default=timeout,
             streaming=timeout,
@@ -315,7 +317,9 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
     async def _post_once(self, path: str, body: Any) -> Any:
         """One attempt (the client has no retries of its own) and its parsed JSON."""
         self._request_count += 1
-        response = await self._http_request("POST", path, **self._body_arguments(body))
+        response = await self._http_request(
+            "POST", path, timeout=self._call_http_timeout, **self._body_arguments(body)
+        )
         self._remember_rate_limits(response.headers)
         return response.json()
 

@@ -415,6 +415,13 @@ def _client_timeout(seconds: float | httpx.Timeout | None) -> aiohttp.ClientTime
     )
 
 
+def _timeout_key(seconds: float | httpx.Timeout | None) -> Any:
+    """A hashable stand-in for a timeout (httpx.Timeout is not hashable)."""
+    if isinstance(seconds, httpx.Timeout):
+        return (seconds.connect, seconds.read, seconds.write, seconds.pool)
+    return seconds
+
+
 class _AiohttpSender:
     """Sends one request through a pooled aiohttp session, with no httpx objects.
 
@@ -515,8 +522,9 @@ class _AiohttpSender:
                 sent = CIMultiDict(sent or ())
                 sent["Content-Type"] = content_type
         if timeout is not _DEFAULT:
-            options["timeout"] = self._timeouts.get(timeout) or self._timeouts.setdefault(
-                timeout, _client_timeout(timeout)
+            key = _timeout_key(timeout)
+            options["timeout"] = self._timeouts.get(key) or self._timeouts.setdefault(
+                key, _client_timeout(timeout)
             )
         if proxy is not None:
             options["proxy"] = proxy

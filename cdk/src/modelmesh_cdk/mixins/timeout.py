@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
+from modelmesh.deadline import deadline
 from modelmesh.errors import ProviderTimeoutError
 
 __all__ = ["RequestTimeoutError", "TimeoutMixin"]
@@ -79,7 +80,7 @@ class TimeoutMixin:
         streams, anyio cancel scopes) work inside it."""
         limit = self._timeout_default if timeout is None else timeout
         try:
-            async with asyncio.timeout(limit):
+            with deadline(limit):
                 return await coro
         except TimeoutError:
             raise RequestTimeoutError(operation or "request", limit) from None
@@ -99,17 +100,17 @@ class TimeoutMixin:
         first = self._timeout_streaming if first_chunk_timeout is None else first_chunk_timeout
         total = self._timeout_streaming_total if total_timeout is None else total_timeout
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + total
+        ends_at = loop.time() + total
         waiting_for_first = True
         try:
             while True:
-                remaining = deadline - loop.time()
+                remaining = ends_at - loop.time()
                 if waiting_for_first and first < remaining:
                     limit, operation = first, "stream first chunk"
                 else:
                     limit, operation = remaining, "stream"
                 try:
-                    async with asyncio.timeout(max(limit, 0.0)):
+                    with deadline(limit):
                         item = await anext(aiter)
                 except StopAsyncIteration:
                     return

@@ -4,7 +4,9 @@ A policy is three replaceable parts (deactivation, recovery, selection) bundled 
 connector. All of them are synchronous and read only the snapshots and the request
 they are given: they run on the routing hot path, must cost microseconds, and must be
 testable without a clock, so time arrives as an argument (``now``, ``request.now``,
-``snapshot.taken_at``) instead of being read.
+``snapshot.taken_at``) instead of being read. Snapshots, selection requests and
+results are made for every request, so they are dict classes, as the provider value
+types are.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from modelmesh.errors import ModelMeshError
 from modelmesh.interfaces.provider import DeliveryMode, ModelPricing
 
 _non_negative = attrs.validators.ge(0)
+
+
+def _delivery_mode(value: DeliveryMode | str) -> DeliveryMode:
+    """A mode as given, or the one a string names (the router always gives a mode)."""
+    return value if type(value) is DeliveryMode else DeliveryMode(value)
 
 
 class ModelStatus(enum.Enum):
@@ -51,7 +58,7 @@ class RecoveryTrigger(enum.Enum):
     STARTUP_PROBE = "startup_probe"
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class ModelSnapshot:
     """A read-only view of one model's shared state, as policies see it.
 
@@ -159,7 +166,7 @@ _SNAPSHOT_COUNTERS = (
 )
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SelectionRequest:
     """What a strategy may know about the request it selects a model for.
 
@@ -168,14 +175,14 @@ class SelectionRequest:
     """
 
     capability: str
-    delivery_mode: DeliveryMode = attrs.field(default=DeliveryMode.SYNC, converter=DeliveryMode)
+    delivery_mode: DeliveryMode = attrs.field(default=DeliveryMode.SYNC, converter=_delivery_mode)
     session_id: str | None = None
     estimated_tokens: int = attrs.field(default=0, validator=_non_negative)
     metadata: Mapping[str, Any] = attrs.field(factory=dict)
     now: datetime | None = None
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class SelectionResult:
     """The chosen model and why, for the request log and ``explain()``.
 

@@ -26,6 +26,7 @@ from modelmesh.config.schema import (
     ProviderRecovery,
     RetryScope,
 )
+from modelmesh.deadline import deadline
 from modelmesh.errors import (
     AllProvidersExhaustedError,
     AuthenticationError,
@@ -70,7 +71,6 @@ from modelmesh.routing.budget import (
     estimate_prompt_tokens,
 )
 from modelmesh.routing.capabilities import CapabilityTree
-from modelmesh.routing.deadline import deadline
 from modelmesh.routing.pools import MeshModel, Pool
 from modelmesh.routing.retry import Verdict
 from modelmesh.state import StateManager
@@ -506,7 +506,7 @@ class Router:
             if bound is not None and bound + _BOUND_MARGIN < remaining:
                 result = await call(model)  # the connector's timeout ends it in time
             else:
-                async with deadline(remaining):
+                with deadline(remaining):
                     result = await call(model)
         except ProviderError as error:
             await self._learn_rate_limits(runtime)
