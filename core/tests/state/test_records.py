@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
+import attrs
+import pytest
+
 from modelmesh.calendar import Period
 from modelmesh.interfaces.provider import ModelPricing, RateLimitStatus
-from modelmesh.interfaces.rotation import DeactivationReason, ModelStatus
+from modelmesh.interfaces.rotation import DeactivationReason, ModelSnapshot, ModelStatus
 from modelmesh.state import ModelState, UsageCounter
 
 NOW = datetime(2026, 5, 17, 12, 30, tzinfo=UTC)
@@ -126,3 +129,25 @@ def test_snapshot_is_detached_from_the_live_history():
     state.latency_history.append(2.0)
 
     assert snapshot.latency_history == (1.0,)
+
+
+def test_a_snapshot_made_from_a_record_sets_every_field_and_is_a_valid_one():
+    """Records build snapshots without running their checks; the result must still be
+    exactly what the checked constructor makes from the same values."""
+    state = ModelState(
+        "m",
+        "p",
+        failure_count=2,
+        outcomes=deque([True, False], maxlen=20),
+        latency_history=deque([120.0], maxlen=100),
+        daily=UsageCounter("2026-05-17", requests=4, tokens=40, cost=0.2),
+    )
+    limits = RateLimitStatus(requests_remaining=1, requests_limit=5)
+
+    snapshot = state.snapshot(now=NOW, period=Period.DAILY, priority_index=1, rate_limits=limits)
+
+    values = vars(snapshot)
+    assert set(values) == {field.name for field in attrs.fields(ModelSnapshot)}
+    assert ModelSnapshot(**values) == snapshot
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        snapshot.failure_count = 0  # type: ignore[misc]

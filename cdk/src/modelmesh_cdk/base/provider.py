@@ -16,8 +16,8 @@ how a response is read, which headers are sent) instead of rewriting ``complete`
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from types import TracebackType
 from typing import Any, ClassVar
 
 import attrs
@@ -192,7 +192,7 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         self._clock = clock or SYSTEM_CLOCK
         self._provider_label = self.config.provider_id or type(self).__name__
         self._request_count = 0
-        self._usage: dict[str, TokenUsage] = {}
+        self._usage: dict[str, list[int]] = {}  # prompt, completion, total tokens
         self._rate_limits: _RateLimitReport | None = None
         self._discovered: list[ModelInfo] | None = None
         timeout = self.config.timeout
@@ -417,20 +417,16 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         return info.pricing
 
     def report_usage(self, model_id: str, usage: TokenUsage) -> None:
-        known = self._usage.get(model_id)
-        self._usage[model_id] = (
-            usage
-            if known is None
-            else TokenUsage(
-                known.prompt_tokens + usage.prompt_tokens,
-                known.completion_tokens + usage.completion_tokens,
-                known.total_tokens + usage.total_tokens,
-            )
-        )
+        counts = self._usage.get(model_id)
+        if counts is None:
+            counts = self._usage[model_id] = [0, 0, 0]
+        counts[0] += usage.prompt_tokens
+        counts[1] += usage.completion_tokens
+        counts[2] += usage.total_tokens
 
     def usage_totals(self) -> dict[str, TokenUsage]:
         """Tokens reported through ``report_usage``, per model."""
-        return dict(self._usage)
+        return {model_id: TokenUsage(*counts) for model_id, counts in self._usage.items()}
 
     # --- errors and lifecycle -------------------------------------------------------------
 
@@ -447,17 +443,11 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
     async def close(self) -> None:
         await self._close_http_client()
 
-    @contextmanager
-    def _failures(self, model_id: str | None) -> Iterator[None]:
-        """Let every failure out as a classified ProviderError with this provider's
-        name, the model and the upstream's message, never the API key."""
-        try:
-            yield
-        except Exception as exc:
-            error = self._as_provider_error(exc, model_id)
-            if error is exc:
-                raise
-            raise error from exc
+    def _failures(self, model_id: str | None) -> _Failures:
+        """``with self._failures(model):`` lets every failure out as a classified
+        ProviderError with this provider's name, the model and the upstream's message,
+        never the API key."""
+        return _Failures(self, model_id)
 
     def _as_provider_error(self, exc: BaseException, model_id: str | None) -> ProviderError:
         if isinstance(exc, httpx.HTTPStatusError):
@@ -479,3 +469,29 @@ class BaseProvider(HttpClientMixin, RetryMixin, TimeoutMixin, ProviderConnector)
         status = rate_limit_status(headers, self._clock.now())
         if status is not None:
             self._rate_limits = _RateLimitReport(status, self._clock.monotonic())
+
+
+class _Failures:
+    """The context of ``BaseProvider._failures``; a class, not a generator, because
+    every call enters one."""
+
+    __slots__ = ("_model_id", "_provider")
+
+    def __init__(self, provider: BaseProvider, model_id: str | None) -> None:
+        self._provider = provider
+        self._model_id = model_id
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is None or not isinstance(exc, Exception):
+            return
+        error = self._provider._as_provider_error(exc, self._model_id)
+        if error is not exc:
+            raise error from exc

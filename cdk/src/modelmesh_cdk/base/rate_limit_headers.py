@@ -29,6 +29,7 @@ _HEADERS = (
     "x-ratelimit-remaining-tokens",
     "x-ratelimit-limit-tokens",
 )
+_NAMES = frozenset(_HEADERS)
 
 
 def rate_limit_status(headers: Mapping[str, str], now: datetime) -> RateLimitStatus | None:
@@ -39,11 +40,12 @@ def rate_limit_status(headers: Mapping[str, str], now: datetime) -> RateLimitSta
     ``reset_seconds`` comes from the requests reset, else the tokens reset, else
     ``retry-after`` (read against ``now`` when it is an HTTP date).
     """
-    # Runs on every response, most of which carry none of these: one pass, then out.
+    # Runs on every response, most of which carry none of these: one pass over the
+    # names in C, then out.
+    if _NAMES.isdisjoint(map(str.lower, headers)):
+        return None
     get = headers.get
     values = [get(name) for name in _HEADERS]
-    if values.count(None) == len(_HEADERS):
-        return None
     reset_requests, reset_tokens, retry_after, *counts = values
     reset = _reset_seconds(reset_requests)
     if reset is None:

@@ -164,32 +164,42 @@ class ModelState:
         if counter.period < current_period_key(now, period):
             counter = UsageCounter("")
         limits = rate_limits or _NO_LIMITS
-        return ModelSnapshot(
-            model_id=self.model_id,
-            provider_id=self.provider_id,
-            status=self.status,
-            failure_count=self.failure_count,
-            error_rate=self.error_rate,
-            error_samples=len(self.outcomes),
-            cooldown_until=self.cooldown_until,
-            quota_used=counter.requests,
-            tokens_used=counter.tokens,
-            cost_accumulated=counter.cost,
-            latency_history=tuple(self.latency_history),
-            last_request=self.last_request,
-            last_failure=self.last_failure,
-            deactivation_reason=self.deactivation_reason,
-            requests_remaining=limits.requests_remaining,
-            requests_limit=limits.requests_limit,
-            tokens_remaining=limits.tokens_remaining,
-            tokens_limit=limits.tokens_limit,
-            priority_index=priority_index,
-            taken_at=now,
-            pricing=pricing,
+        # Every field comes from this record, which only valid outcomes change, so the
+        # snapshot's checks are skipped: the router makes one per candidate per request.
+        snapshot = _new(ModelSnapshot)
+        _set(
+            snapshot,
+            "__dict__",
+            {
+                "model_id": self.model_id,
+                "provider_id": self.provider_id,
+                "status": self.status,
+                "failure_count": self.failure_count,
+                "error_rate": self.error_rate,
+                "error_samples": len(self.outcomes),
+                "cooldown_until": self.cooldown_until,
+                "quota_used": counter.requests,
+                "tokens_used": counter.tokens,
+                "cost_accumulated": counter.cost,
+                "latency_history": tuple(self.latency_history),
+                "last_request": self.last_request,
+                "last_failure": self.last_failure,
+                "deactivation_reason": self.deactivation_reason,
+                "requests_remaining": limits.requests_remaining,
+                "requests_limit": limits.requests_limit,
+                "tokens_remaining": limits.tokens_remaining,
+                "tokens_limit": limits.tokens_limit,
+                "priority_index": priority_index,
+                "taken_at": now,
+                "pricing": pricing,
+            },
         )
+        return snapshot
 
 
 _NO_LIMITS = RateLimitStatus()
+_new = object.__new__
+_set = object.__setattr__
 
 
 @attrs.define
