@@ -185,7 +185,7 @@ class PoolDeactivationPolicy(DeactivationPolicy):
         return self._maintenance is not None or self._limits.may_fire_after_success(before)
 
     def get_reason(self, snapshot: ModelSnapshot) -> DeactivationReason | None:
-        fired = list(self._limits.fired(snapshot))
+        fired = self._limits.fired(snapshot)
         if (
             self._maintenance is not None
             and snapshot.taken_at is not None

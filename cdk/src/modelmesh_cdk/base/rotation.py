@@ -113,9 +113,11 @@ class _Limits:
             or (self.error_rate is not None and before.error_samples < self.error_samples)
         )
 
-    def fired(self, snapshot: ModelSnapshot) -> Iterable[DeactivationReason]:
+    def fired(self, snapshot: ModelSnapshot) -> list[DeactivationReason]:
+        # A list, not a generator: every candidate of every request is judged.
+        reasons: list[DeactivationReason] = []
         if self.failures is not None and snapshot.failure_count >= self.failures:
-            yield DeactivationReason.ERROR_THRESHOLD
+            reasons.append(DeactivationReason.ERROR_THRESHOLD)
         # A rate of zero is no error at all, even with a threshold of zero; a rate
         # measured over fewer than ``error_samples`` outcomes is not judged yet.
         if (
@@ -124,17 +126,18 @@ class _Limits:
             and snapshot.error_rate >= self.error_rate
             and snapshot.error_samples >= self.error_samples
         ):
-            yield DeactivationReason.ERROR_THRESHOLD
+            reasons.append(DeactivationReason.ERROR_THRESHOLD)
         if self.requests is not None and snapshot.quota_used >= self.requests:
-            yield DeactivationReason.REQUEST_LIMIT
+            reasons.append(DeactivationReason.REQUEST_LIMIT)
         if self.tokens is not None and snapshot.tokens_used >= self.tokens:
-            yield DeactivationReason.TOKEN_LIMIT
+            reasons.append(DeactivationReason.TOKEN_LIMIT)
         if self.budget is not None and snapshot.cost_accumulated >= self.budget:
-            yield DeactivationReason.BUDGET_EXCEEDED
+            reasons.append(DeactivationReason.BUDGET_EXCEEDED)
         if self.quota_fraction is not None:
             headroom = snapshot.headroom
             if headroom is not None and 1.0 - headroom >= self.quota_fraction:
-                yield DeactivationReason.QUOTA_EXHAUSTED
+                reasons.append(DeactivationReason.QUOTA_EXHAUSTED)
+        return reasons
 
 
 class BaseDeactivationPolicy(DeactivationPolicy):

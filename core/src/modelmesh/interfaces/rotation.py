@@ -22,8 +22,6 @@ import attrs
 from modelmesh.errors import ModelMeshError
 from modelmesh.interfaces.provider import DeliveryMode, ModelPricing
 
-_non_negative = attrs.validators.ge(0)
-
 
 def _delivery_mode(value: DeliveryMode | str) -> DeliveryMode:
     """A mode as given, or the one a string names (the router always gives a mode)."""
@@ -177,9 +175,13 @@ class SelectionRequest:
     capability: str
     delivery_mode: DeliveryMode = attrs.field(default=DeliveryMode.SYNC, converter=_delivery_mode)
     session_id: str | None = None
-    estimated_tokens: int = attrs.field(default=0, validator=_non_negative)
+    estimated_tokens: int = 0
     metadata: Mapping[str, Any] = attrs.field(factory=dict)
     now: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.estimated_tokens < 0:
+            raise ValueError(f"estimated_tokens must be 0 or more, got {self.estimated_tokens}")
 
 
 @attrs.frozen(slots=False)
@@ -194,7 +196,11 @@ class SelectionResult:
     provider_id: str
     score: float
     reason: str = ""
-    delay_seconds: float = attrs.field(default=0.0, validator=_non_negative)
+    delay_seconds: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        if self.delay_seconds < 0:
+            raise ValueError(f"delay_seconds must be 0 or more, got {self.delay_seconds}")
 
     @classmethod
     def for_candidate(
