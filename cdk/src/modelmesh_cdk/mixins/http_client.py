@@ -281,7 +281,12 @@ class HttpResponse:
             return self.content.decode("utf-8", errors="replace")
 
     def json(self, **kwargs: Any) -> Any:
-        return jsonlib.loads(self.content, **kwargs)
+        content = self.content
+        try:  # UTF-8, as JSON over a network is; json.loads detects anything else
+            text: str | bytes = content.decode()
+        except UnicodeDecodeError:
+            text = content
+        return jsonlib.loads(text, **kwargs)
 
     async def aread(self) -> bytes:
         """Read the rest of a streamed body (and keep it in ``content``)."""

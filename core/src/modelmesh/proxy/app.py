@@ -75,8 +75,12 @@ _EMBEDDING_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 
 
+# One encoder for every response: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _dumps(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODE(payload).encode()
 
 
 def _bad_request(message: str) -> HttpError:
@@ -88,10 +92,11 @@ def _check(payload: Any, fields: dict[str, tuple[tuple[type, ...], str]], what: 
     naming the field, before the request types turn it into a less helpful error."""
     if not isinstance(payload, dict):
         raise _bad_request(f"the {what} body must be a JSON object")
-    for name, (kinds, description) in fields.items():
-        value = payload.get(name)
-        if value is None:
+    for name, value in payload.items():  # the few fields a request sets, in its order
+        spec = fields.get(name)
+        if spec is None or value is None:
             continue
+        kinds, description = spec
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise _bad_request(f"'{name}' must be {description}, not {type(value).__name__}")
     model = payload.get("model")
@@ -149,9 +154,18 @@ def _json_body(body: bytes) -> Any:
     if not body:
         raise _bad_request("the request body is empty; send a JSON object")
     try:
-        return json.loads(body)
+        return json.loads(_text(body))
     except ValueError as exc:
         raise _bad_request(f"the request body is not valid JSON: {exc}") from None
+
+
+def _text(body: bytes) -> str | bytes:
+    """A JSON body as text: UTF-8, as JSON over a network is; anything else is left to
+    ``json.loads`` to detect (it reads UTF-16 and UTF-32 too)."""
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        return body
 
 
 class ProxyApp:

@@ -125,6 +125,9 @@ class ProxyServer:
                 access_log=False,
                 log_config=None,
                 server_header=False,
+                # Nothing here reads the client address or scheme that X-Forwarded-*
+                # would rewrite, so the middleware that does it is left out.
+                proxy_headers=False,
                 backlog=2048,
                 timeout_graceful_shutdown=self._drain_seconds,
             )
