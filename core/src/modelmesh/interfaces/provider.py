@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import operator
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -207,6 +208,10 @@ _REQUEST_FIELDS = (
     "stream",
     "user",
 )
+# The optional parameters, read at once, and their values when a request sets none.
+_PARAMETERS = _REQUEST_FIELDS[2:]
+_read_parameters = operator.attrgetter(*_PARAMETERS)
+_UNSET_PARAMETERS = tuple(False if name == "stream" else None for name in _PARAMETERS)
 
 
 @attrs.frozen(slots=False)
@@ -246,11 +251,13 @@ class CompletionRequest:
             "model": self.model,
             "messages": [dict(message) for message in self.messages],
         }
-        for name in _REQUEST_FIELDS[2:]:
-            value = getattr(self, name)
-            if value is not None and value is not False:  # stream=False is the default
-                payload[name] = _plain(value)
-        payload.update(self.extra)
+        values = _read_parameters(self)
+        if values != _UNSET_PARAMETERS:  # most requests set none: one C comparison
+            for name, value in zip(_PARAMETERS, values, strict=True):
+                if value is not None and value is not False:  # stream=False is the default
+                    payload[name] = _plain(value)
+        if self.extra:
+            payload.update(self.extra)
         return payload
 
     def with_model(self, model: str) -> CompletionRequest:

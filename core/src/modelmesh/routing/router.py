@@ -95,6 +95,12 @@ class ProviderRuntime:
     connector: ProviderConnector
     config: ProviderConfig
     rate_limits: RateLimitStatus | None = None
+    # Screening asks for every candidate of every request; most providers have none.
+    has_budget: bool = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        budget = self.config.budget
+        self.has_budget = budget.daily_limit is not None or budget.monthly_limit is not None
 
 
 @attrs.frozen
@@ -857,7 +863,14 @@ class Router:
         for index, model in enumerate(pool.members):
             reason = ""
             provider_state = self.state.provider(model.provider_id)
-            snapshot = self._snapshot(pool, model, now, index)
+            runtime = self.providers[model.provider_id]
+            snapshot = self.state.model(model.model_id, model.provider_id).snapshot(
+                now=now,
+                period=pool.period,
+                priority_index=index,
+                pricing=model.pricing,
+                rate_limits=runtime.rate_limits,
+            )
             if model.model_id in failed:
                 reason = "failed earlier in this request"
             elif not model.supports(mode):
@@ -892,7 +905,7 @@ class Router:
                     reason = f"deactivated now: {fired.value}"
                     if apply:
                         self._deactivate(pool, model, snapshot, fired, now)
-            if not reason:
+            if not reason and runtime.has_budget:
                 breach = self._budget_breach(
                     model, estimated_tokens, max_output_tokens, now, spending
                 )
@@ -922,8 +935,6 @@ class Router:
         spending: dict[str, tuple[float, float]],
     ) -> BudgetBreach | None:
         budget = self.providers[model.provider_id].config.budget
-        if budget.daily_limit is None and budget.monthly_limit is None:
-            return None
         if model.provider_id not in spending:
             state = self.state.provider(model.provider_id)
             spending[model.provider_id] = (

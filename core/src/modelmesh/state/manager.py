@@ -13,7 +13,6 @@ import uuid
 from collections import deque
 from datetime import datetime, timedelta
 
-from modelmesh.calendar import Period
 from modelmesh.clock import Clock
 from modelmesh.errors import ConfigurationError
 from modelmesh.interfaces.rotation import DeactivationReason, ModelStatus
@@ -35,7 +34,7 @@ from modelmesh.state.records import (
     ProviderState,
     SyncStatus,
     SystemState,
-    current_period_key,
+    day_and_month_keys,
     rolled,
 )
 
@@ -139,8 +138,7 @@ class StateManager:
         """A request the model answered: counts it and clears the failure streak."""
         record = self._known(model_id)
         now = self._clock.now()
-        day = current_period_key(now, Period.DAILY)
-        month = current_period_key(now, Period.MONTHLY)
+        day, month = day_and_month_keys(now)
         _count(record, day, month, tokens, cost)
         record.total_requests += 1
         record.total_tokens += tokens
@@ -165,8 +163,7 @@ class StateManager:
         lengthen the failure streak and the error rate."""
         record = self._known(model_id)
         now = self._clock.now()
-        day = current_period_key(now, Period.DAILY)
-        month = current_period_key(now, Period.MONTHLY)
+        day, month = day_and_month_keys(now)
         _count(record, day, month, 0, 0.0)
         record.total_requests += 1
         record.last_request = now

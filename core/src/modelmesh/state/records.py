@@ -27,6 +27,7 @@ __all__ = [
     "SystemState",
     "UsageCounter",
     "current_period_key",
+    "day_and_month_keys",
 ]
 
 DEFAULT_ERROR_RATE_WINDOW = 20
@@ -83,6 +84,25 @@ _KEYS = {period: _PeriodKeys(period) for period in Period}
 def current_period_key(now: datetime, period: Period) -> str:
     """The ``period_key`` of ``now``, cheap when asked again within the same period."""
     return _KEYS[period].key(now)
+
+
+class _DayAndMonth:
+    """Both keys every counted request needs, valid together for one UTC day (a day
+    never straddles two months)."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[datetime, datetime, tuple[str, str]] | None = None
+
+    def keys(self, now: datetime) -> tuple[str, str]:
+        cached = self._cached
+        if cached is None or not cached[0] <= now < cached[1]:
+            keys = (period_key(now, Period.DAILY), period_key(now, Period.MONTHLY))
+            start = period_start(now, Period.DAILY)
+            cached = self._cached = (start, next_period_start(now, Period.DAILY), keys)
+        return cached[2]
+
+
+day_and_month_keys = _DayAndMonth().keys
 
 
 def rolled(counter: UsageCounter, key: str) -> UsageCounter:
