@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from modelmesh.calendar import Period
+from modelmesh.calendar import Period, period_key
 from modelmesh.interfaces.provider import ModelPricing, RateLimitStatus
 from modelmesh.interfaces.rotation import DeactivationReason, ModelSnapshot, ModelStatus
 from modelmesh.state import ModelState, UsageCounter
+from modelmesh.state.records import current_period_key, day_and_month_keys
 
 NOW = datetime(2026, 5, 17, 12, 30, tzinfo=UTC)
 
@@ -151,3 +154,21 @@ def test_a_snapshot_made_from_a_record_sets_every_field_and_is_a_valid_one():
     assert ModelSnapshot(**values) == snapshot
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         snapshot.failure_count = 0  # type: ignore[misc]
+
+
+@given(
+    st.lists(
+        st.datetimes(
+            min_value=datetime(2025, 12, 30), max_value=datetime(2026, 3, 2), timezones=st.just(UTC)
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_cached_period_keys_match_the_calendar_whatever_order_times_come_in(times):
+    for now in times:
+        assert day_and_month_keys(now) == (
+            period_key(now, Period.DAILY),
+            period_key(now, Period.MONTHLY),
+        )
+        assert current_period_key(now, Period.MONTHLY) == period_key(now, Period.MONTHLY)

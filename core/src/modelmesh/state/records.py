@@ -58,51 +58,36 @@ class UsageCounter:
 
 
 class _PeriodKeys:
-    """``period_key`` of a time, recomputed only when the time leaves the cached period,
-    because every request asks for it. The cache is one tuple, so threads never see half
-    of an update."""
+    """The ``period_key`` of a time for each of ``periods``, recomputed only when the time
+    leaves the cached ``window`` period (which must lie inside each of them), because
+    every request asks. The cache is one tuple, so threads never see half of an update."""
 
-    def __init__(self, period: Period) -> None:
-        self.period = period
-        self._cached: tuple[datetime, datetime, str] | None = None
+    def __init__(self, window: Period, periods: tuple[Period, ...]) -> None:
+        self.window = window
+        self.periods = periods
+        self._cached: tuple[datetime, datetime, tuple[str, ...]] | None = None
 
-    def key(self, now: datetime) -> str:
+    def keys(self, now: datetime) -> tuple[str, ...]:
         cached = self._cached
         if cached is None or not cached[0] <= now < cached[1]:
-            cached = (
-                period_start(now, self.period),
-                next_period_start(now, self.period),
-                period_key(now, self.period),
+            cached = self._cached = (
+                period_start(now, self.window),
+                next_period_start(now, self.window),
+                tuple(period_key(now, period) for period in self.periods),
             )
-            self._cached = cached
         return cached[2]
 
 
-_KEYS = {period: _PeriodKeys(period) for period in Period}
+_KEYS = {period: _PeriodKeys(period, (period,)) for period in Period}
 
 
 def current_period_key(now: datetime, period: Period) -> str:
     """The ``period_key`` of ``now``, cheap when asked again within the same period."""
-    return _KEYS[period].key(now)
+    return _KEYS[period].keys(now)[0]
 
 
-class _DayAndMonth:
-    """Both keys every counted request needs, valid together for one UTC day (a day
-    never straddles two months)."""
-
-    def __init__(self) -> None:
-        self._cached: tuple[datetime, datetime, tuple[str, str]] | None = None
-
-    def keys(self, now: datetime) -> tuple[str, str]:
-        cached = self._cached
-        if cached is None or not cached[0] <= now < cached[1]:
-            keys = (period_key(now, Period.DAILY), period_key(now, Period.MONTHLY))
-            start = period_start(now, Period.DAILY)
-            cached = self._cached = (start, next_period_start(now, Period.DAILY), keys)
-        return cached[2]
-
-
-day_and_month_keys = _DayAndMonth().keys
+# Both keys every counted request needs; a UTC day never straddles two months.
+day_and_month_keys = _PeriodKeys(Period.DAILY, (Period.DAILY, Period.MONTHLY)).keys
 
 
 def rolled(counter: UsageCounter, key: str) -> UsageCounter:
