@@ -863,14 +863,7 @@ class Router:
         for index, model in enumerate(pool.members):
             reason = ""
             provider_state = self.state.provider(model.provider_id)
-            runtime = self.providers[model.provider_id]
-            snapshot = self.state.model(model.model_id, model.provider_id).snapshot(
-                now=now,
-                period=pool.period,
-                priority_index=index,
-                pricing=model.pricing,
-                rate_limits=runtime.rate_limits,
-            )
+            snapshot = self._snapshot(pool, model, now, index)
             if model.model_id in failed:
                 reason = "failed earlier in this request"
             elif not model.supports(mode):
@@ -905,7 +898,7 @@ class Router:
                     reason = f"deactivated now: {fired.value}"
                     if apply:
                         self._deactivate(pool, model, snapshot, fired, now)
-            if not reason and runtime.has_budget:
+            if not reason and self.providers[model.provider_id].has_budget:
                 breach = self._budget_breach(
                     model, estimated_tokens, max_output_tokens, now, spending
                 )
