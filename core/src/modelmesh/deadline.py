@@ -27,20 +27,9 @@ _STEP_PER_LENGTH = 7  # a step of 2**-7 to 2**-6 of the deadline's length
 def grid_point(now: float, seconds: float) -> float:
     """When a deadline of ``seconds`` from ``now`` (loop time) fires: the first grid
     point at or after it, on a grid of step 2**-10 to 2**-4 seconds."""
-    step = _steps.get(seconds) or _step(seconds)
-    return math.ceil((now + seconds) / step) * step
-
-
-def _step(seconds: float) -> float:
     exponent = math.frexp(seconds)[1] - _STEP_PER_LENGTH if seconds > 0 else _FINEST_STEP
     step = math.ldexp(1.0, min(max(exponent, _FINEST_STEP), _COARSEST_STEP))
-    if len(_steps) < _STEPS_KEPT:  # the same few lengths come back: call timeouts
-        _steps[seconds] = step
-    return step
-
-
-_steps: dict[float, float] = {}
-_STEPS_KEPT = 64
+    return math.ceil((now + seconds) / step) * step
 
 
 class _Grid:
