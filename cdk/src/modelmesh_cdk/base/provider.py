@@ -490,7 +490,7 @@ class _Failures:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if exc is None or not isinstance(exc, Exception):
+        if not isinstance(exc, Exception):  # none, or a cancellation or exit
             return
         error = self._provider._as_provider_error(exc, self._model_id)
         if error is not exc:
