@@ -1,6 +1,6 @@
 """HttpClientMixin on the wire: bodies, queries, headers, redirects, proxies and the
-precise httpx error for each failure, on the default path (aiohttp, no httpx client)
-and with an injected httpx transport."""
+precise httpx error for each failure, on the default path (the CDK's HTTP/1.1 client;
+aiohttp for proxied URLs) and with an injected httpx transport."""
 
 from __future__ import annotations
 
@@ -169,6 +169,53 @@ def test_each_request_reads_the_current_token(upstream):
     run(upstream.url, two_calls, token="sk-1")
     sent = [r.headers.get("authorization") for r in upstream.requests]
     assert sent == ["Bearer sk-1", "Bearer sk-2", None]
+
+
+def test_every_request_names_its_client_and_the_encodings_it_reads(upstream):
+    run(upstream.url, lambda c: c._http_get("/v1/models"))
+    headers = upstream.requests[0].headers
+    assert headers["user-agent"].startswith("modelmesh-cdk/")
+    assert (headers["accept"], headers["accept-encoding"]) == ("*/*", "gzip, deflate")
+    assert headers["host"] == upstream.url.removeprefix("http://")
+
+
+def test_default_headers_replace_the_automatic_ones(upstream):
+    run(upstream.url, lambda c: c._http_get("/v1/models"), headers={"user-agent": "mine/1"})
+    assert upstream.requests[0].headers["user-agent"] == "mine/1"
+
+
+def test_a_host_header_of_the_callers_own_is_sent_instead(upstream):
+    run(upstream.url, lambda c: c._http_get("/v1/models", headers={"Host": "api.example.com"}))
+    assert upstream.requests[0].headers["host"] == "api.example.com"
+
+
+def test_a_post_without_a_body_says_its_length_is_zero(upstream):
+    run(upstream.url, post_to_unknown_route())
+    assert upstream.requests[0].headers["content-length"] == "0"
+
+
+@pytest.mark.parametrize("where", ["token", "request", "default"])
+def test_a_header_with_a_line_break_is_refused_without_showing_its_value(upstream, where):
+    secret = "sk-secret\r\nX-Injected: 1"
+    options: dict[str, Any] = {"token": secret} if where == "token" else {}
+    if where == "default":
+        options["headers"] = {"X-Key": secret}
+    extra = {"headers": {"X-Key": secret}} if where == "request" else {}
+    with pytest.raises(ValueError, match="line break") as caught:
+        run(upstream.url, lambda c: c._http_post(CHAT, json=QUESTION, **extra), **options)
+    assert "sk-secret" not in str(caught.value)
+    assert upstream.requests == []
+
+
+def test_a_request_after_closing_is_refused(upstream):
+    async def after_close(client: Client) -> None:
+        sender = client._http_client
+        await client._http_get("/v1/models")
+        await sender.aclose()  # type: ignore[union-attr]
+        with pytest.raises(RuntimeError, match="closed"):
+            await sender.send("GET", "/v1/models", None, False)  # type: ignore[union-attr]
+
+    run(upstream.url, after_close)
 
 
 # --- responses -------------------------------------------------------------------------

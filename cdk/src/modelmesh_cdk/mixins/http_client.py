@@ -5,12 +5,13 @@ Bearer token, transient failures (429, 500, 502, 503, dropped connections) retri
 with backoff that honours Retry-After, and Server-Sent Events read as they arrive.
 Sleeps go through ``self._clock`` so tests of the retry schedule never wait.
 
-Requests go straight through one pooled ``aiohttp.ClientSession``: on the success path
-no httpx object is built, which keeps the client's CPU cost per request close to raw
-aiohttp's (docs/cdk-http.md has the measurements). A connector given an httpx
-transport (``httpx.MockTransport`` in tests) sends through ``httpx.AsyncClient``
-instead. Both paths return an ``HttpResponse`` and raise httpx's exceptions, so error
-classification reads every failure alike.
+Requests go through the CDK's own HTTP/1.1 client (``modelmesh_cdk.http1``), which costs
+about a third of aiohttp's CPU per call; on the success path no httpx object is built
+(docs/cdk-http.md has the measurements). A URL the proxy environment sends through a
+proxy goes through aiohttp, and a connector given an httpx transport
+(``httpx.MockTransport`` in tests) sends through ``httpx.AsyncClient``. Every path
+returns an ``HttpResponse`` and raises httpx's exceptions, so error classification reads
+every failure alike.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import functools
 import json as jsonlib
 import math
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlencode
 
 import aiohttp
@@ -35,6 +36,8 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from modelmesh.clock import SYSTEM_CLOCK, Clock
+from modelmesh_cdk import __version__
+from modelmesh_cdk.http1 import Http1Pool, Origin
 from modelmesh_cdk.mixins.retry import additive_jitter, backoff_delay
 
 __all__ = [
@@ -215,7 +218,7 @@ _STREAMED = object()
 class HttpResponse:
     """A response from the mixin: status, headers, and the body read or still to come.
 
-    ``headers`` is a case-insensitive mapping (aiohttp's, or httpx's under an injected
+    ``headers`` is a case-insensitive mapping (a multidict, or httpx's under an injected
     transport). ``_http_request`` returns it with ``content`` read; ``_http_open_stream``
     hands it over unread, to be consumed with ``aiter_bytes()``.
     """
@@ -380,6 +383,22 @@ _DEFAULT: Any = object()  # "the client's timeout" (None means no timeout at all
 _TARGET_CACHE_LIMIT = 512
 
 
+def _encode_body(
+    json: Any, content: bytes | str | None, data: Mapping[str, Any] | bytes | str | None
+) -> tuple[bytes | None, str | None]:
+    """The body encoded as httpx would, in httpx's order of precedence, and the
+    Content-Type it calls for (None for raw content, which carries none)."""
+    if content is None and isinstance(data, bytes | str):
+        content, data = data, None
+    if content is not None:
+        return (content.encode() if isinstance(content, str) else content), None
+    if data:
+        return urlencode(_pairs(data)).encode(), _FORM
+    if json is not None:
+        return _JSON_DUMPS(json).encode(), "application/json"
+    return None, None
+
+
 def _form_value(value: Any) -> str:
     """httpx's way of writing a form or query value: JSON booleans, None as empty."""
     if value is True:
@@ -428,7 +447,8 @@ def _timeout_key(seconds: float | httpx.Timeout | None) -> Any:
 
 
 class _AiohttpSender:
-    """Sends one request through a pooled aiohttp session, with no httpx objects.
+    """Sends one request through a pooled aiohttp session, with no httpx objects: the
+    path for URLs the proxy environment sends through a proxy.
 
     The session is made at the first request, inside the running event loop (aiohttp
     sessions belong to one loop). Per path the URL and its proxy are worked out once.
@@ -503,19 +523,7 @@ class _AiohttpSender:
         else:
             sent = None
         options: dict[str, Any] = {}
-        # The body, encoded as httpx would, in httpx's order of precedence.
-        body: bytes | None = None
-        content_type = None
-        if content is None and isinstance(data, bytes | str):
-            content, data = data, None
-        if content is not None:
-            body = content.encode() if isinstance(content, str) else content
-        elif data:
-            body = urlencode(_pairs(data)).encode()
-            content_type = _FORM
-        elif json is not None:
-            body = _JSON_DUMPS(json).encode()
-            content_type = "application/json"
+        body, content_type = _encode_body(json, content, data)
         if (
             body is not None
             and not self._type_in_defaults
@@ -565,6 +573,231 @@ class _AiohttpSender:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+class _Timeouts(NamedTuple):
+    """Seconds for each socket read, for connecting and for a free pooled connection."""
+
+    read: float | None
+    connect: float | None
+    pool: float | None
+
+    @classmethod
+    def of(cls, seconds: float | httpx.Timeout | None) -> _Timeouts:
+        if isinstance(seconds, httpx.Timeout):
+            return cls(seconds.read, seconds.connect, seconds.pool)
+        return cls(seconds, seconds, seconds)
+
+
+class _Target(NamedTuple):
+    """A path resolved once: where it goes, and the request's start up to its own lines."""
+
+    url: URL
+    origin: Origin
+    request_target: bytes
+    host_line: bytes
+    proxied: bool
+
+
+_USER_AGENT = f"modelmesh-cdk/{__version__}"
+# Added unless the default headers set them; Host and Content-Length always are.
+_AUTOMATIC_HEADERS = (
+    ("User-Agent", _USER_AGENT),
+    ("Accept", "*/*"),
+    ("Accept-Encoding", "gzip, deflate"),
+)
+# Methods that always carry a Content-Length, 0 when they have no body.
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _header_lines(headers: Iterable[tuple[str, str]]) -> bytes:
+    """Headers as lines on the wire; a line break in one would start a header of its
+    own (header injection), so it is refused, naming the header but not its value."""
+    lines = []
+    for name, value in headers:
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+            raise ValueError(
+                f"HTTP header {name!r} holds a line break or colon; check where its "
+                "value comes from (a secret read with its trailing newline, say)"
+            )
+        lines.append(f"{name}: {value}\r\n".encode())
+    return b"".join(lines)
+
+
+class _Http1Sender:
+    """Sends through the CDK's own HTTP/1.1 client (``modelmesh_cdk.http1``).
+
+    Per path, the URL, its origin and the start of the request (Host, default and
+    automatic headers) are worked out once, so a request is a few byte joins. A URL
+    the proxy environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, read when a path is first
+    used) sends through a proxy goes through aiohttp instead, which speaks to proxies.
+    """
+
+    def __init__(
+        self, base_url: str, timeout: float | None, headers: Mapping[str, str] | None
+    ) -> None:
+        self._base_url = base_url
+        self._headers = CIMultiDict(headers or {})
+        self._auth_in_defaults = "Authorization" in self._headers
+        self._type_in_defaults = "Content-Type" in self._headers
+        self._default_block = _header_lines(
+            [*self._headers.items()]
+            + [(name, value) for name, value in _AUTOMATIC_HEADERS if name not in self._headers]
+        )
+        # Defaults that replace what each request computes take the merging path.
+        self._merge_always = "Host" in self._headers or "Content-Length" in self._headers
+        self._timeouts = _Timeouts.of(timeout)
+        self._other_timeouts: dict[Any, _Timeouts] = {}
+        self._pool: Http1Pool | None = None
+        self._closed = False
+        self._proxied = _AiohttpSender(base_url, timeout, headers)
+        self._targets: dict[str, _Target] = {}
+        self._bearer: tuple[str, bytes] = ("", b"")
+
+    def _target(self, path: str) -> _Target:
+        url = URL(_join(self._base_url, path))
+        if url.scheme not in ("http", "https") or not url.host:
+            raise httpx.UnsupportedProtocol(
+                f"cannot send to {url.scheme or 'a URL with no scheme'}:// URLs "
+                f"({path!r} below {self._base_url!r}); use http:// or https://"
+            )
+        try:
+            get_env_proxy_for_url(url)
+            proxied = True
+        except LookupError:
+            proxied = False
+        if len(self._targets) >= _TARGET_CACHE_LIMIT:
+            self._targets.clear()
+        target = self._targets[path] = _Target(
+            url,
+            (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80)),
+            url.raw_path_qs.encode(),
+            f"Host: {url.host_port_subcomponent}\r\n".encode(),
+            proxied,
+        )
+        return target
+
+    def _auth_line(self, token: str) -> bytes:
+        if self._bearer[0] != token:
+            self._bearer = (token, _header_lines([("Authorization", f"Bearer {token}")]))
+        return self._bearer[1]
+
+    def _block(
+        self,
+        target: _Target,
+        headers: Mapping[str, str],
+        token: str | None,
+        content_type: str | None,
+    ) -> bytes:
+        """The header lines when the request brings headers of its own, which replace
+        default and automatic ones of the same name (in any case)."""
+        merged = CIMultiDict(self._headers)
+        for name, value in _AUTOMATIC_HEADERS:
+            merged.setdefault(name, value)
+        merged.update(headers)
+        if token and "Authorization" not in merged:
+            merged["Authorization"] = f"Bearer {token}"
+        if content_type and "Content-Type" not in merged:
+            merged["Content-Type"] = content_type
+        merged.popall("Content-Length", None)  # the body's own length is sent
+        host = merged.popall("Host", None)
+        host_line = _header_lines([("Host", host[-1])]) if host else target.host_line
+        return host_line + _header_lines(merged.items())
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        stream: bool,
+        *,
+        json: Any = None,
+        content: bytes | str | None = None,
+        data: Mapping[str, Any] | bytes | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Any = _DEFAULT,
+    ) -> HttpResponse:
+        target = self._targets.get(path) or self._target(path)
+        if target.proxied:
+            return await self._proxied.send(
+                method,
+                path,
+                token,
+                stream,
+                json=json,
+                content=content,
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=timeout,
+            )
+        body, content_type = _encode_body(json, content, data)
+        url, request_target = target.url, target.request_target
+        if params:
+            url = url.extend_query(_pairs(params))
+            request_target = url.raw_path_qs.encode()
+        if headers or self._merge_always:
+            lines = [self._block(target, headers or {}, token, content_type)]
+        else:
+            lines = [target.host_line, self._default_block]
+            if token and not self._auth_in_defaults:
+                lines.append(self._auth_line(token))
+            if content_type is not None and not self._type_in_defaults:
+                lines.append(b"Content-Type: %s\r\n" % content_type.encode())
+        if body is not None:
+            lines.append(b"Content-Length: %d\r\n\r\n" % len(body))
+            lines.append(body)
+        elif method in _BODY_METHODS:
+            lines.append(b"Content-Length: 0\r\n\r\n")
+        else:
+            lines.append(b"\r\n")
+        request = b"%s %s HTTP/1.1\r\n" % (method.encode(), request_target) + b"".join(lines)
+        if timeout is _DEFAULT:
+            timeouts = self._timeouts
+        else:
+            key = _timeout_key(timeout)
+            timeouts = self._other_timeouts.get(key) or self._other_timeouts.setdefault(
+                key, _Timeouts.of(timeout)
+            )
+        pool = self._pool or self._open()
+        response = await pool.request(
+            target.origin,
+            request,
+            stream=stream,
+            head_only=method == "HEAD",
+            read_timeout=timeouts.read,
+            connect_timeout=timeouts.connect,
+            pool_timeout=timeouts.pool,
+        )
+        status = response.status
+        if stream and 200 <= status < 300:
+            return HttpResponse(
+                status,
+                response.headers,
+                _NOT_READ,
+                source=response,
+                method=method,
+                url=url,
+                reason_phrase=response.reason,
+            )
+        content = response.body if response.body is not None else await response.read()
+        return HttpResponse(
+            status, response.headers, content, method=method, url=url, reason_phrase=response.reason
+        )
+
+    def _open(self) -> Http1Pool:
+        if self._closed:
+            raise RuntimeError("this HTTP client is closed; make a new one")
+        self._pool = Http1Pool(_shared_ssl_context, limit=100)
+        return self._pool
+
+    async def aclose(self) -> None:
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.aclose()
+        await self._proxied.aclose()
 
 
 class _HttpxSender:
@@ -627,7 +860,7 @@ class HttpClientMixin:
     """
 
     RETRYABLE_STATUS_CODES: frozenset[int] = RETRYABLE_STATUS_CODES
-    _http_client: _AiohttpSender | _HttpxSender | None = None
+    _http_client: _Http1Sender | _HttpxSender | None = None
     _http_base_url: str = ""
     _http_max_retries: int = 3
     _http_max_delay: float = 30.0
@@ -653,7 +886,7 @@ class HttpClientMixin:
         self._http_base_url = base_url.rstrip("/")
         self._http_max_retries = max_retries
         if transport is None:
-            self._http_client = _AiohttpSender(self._http_base_url, timeout, headers)
+            self._http_client = _Http1Sender(self._http_base_url, timeout, headers)
         else:
             self._http_client = _HttpxSender(self._http_base_url, timeout, headers, transport)
 
