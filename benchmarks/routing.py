@@ -3,8 +3,9 @@
 A routed call (``router.complete`` through one openai.llm.v1 provider) is measured
 against direct calls to the same fake upstream, running in its own process so client
 and server do not share an interpreter: raw aiohttp (the reference), httpx on its own
-transport, and httpx on the connectors' ``default_transport()``, which separates what
-the connector's transport costs from what the router adds. The clients take turns,
+transport, the connectors' HTTP client (``HttpClientMixin``) alone and the connector
+called directly, which separate what the transport and the connector cost from what
+the router adds. The clients take turns,
 one round each at a time, so load from other processes falls on all of them alike.
 
 The router's own cost is measured without I/O, through an in-process provider that
@@ -28,7 +29,7 @@ from typing import Any
 
 import attrs
 import httpx
-from transport import CONCURRENCY, Send, aiohttp_client, httpx_client
+from transport import CONCURRENCY, Send, aiohttp_client, httpx_client, mixin_client
 
 from modelmesh.clock import ManualClock
 from modelmesh.interfaces.provider import (
@@ -232,7 +233,7 @@ async def connector_client(url: str) -> AsyncIterator[Send]:
 CLIENTS: dict[str, Callable[[str], Any]] = {
     REFERENCE: aiohttp_client,
     "httpx direct, default transport": httpx_client(None),
-    "httpx direct, default_transport() (the connectors')": httpx_client(default_transport),
+    "HttpClientMixin direct (the connectors' HTTP client)": mixin_client,
     "connector direct: openai.llm.v1 complete()": connector_client,
     ROUTED: routed_client,
 }

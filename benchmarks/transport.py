@@ -4,7 +4,7 @@ For each client: sequential latency (p50, p99) and throughput with 64 requests i
 flight, every request a chat completion POST whose JSON answer is parsed. The fake
 upstream runs in its own process so client and server do not share an interpreter.
 Raw aiohttp is the reference; the connectors' HTTP client (HttpClientMixin, which sends
-through aiohttp directly) is held to 70% of its throughput.
+through the CDK's own HTTP/1.1 client) is held to 70% of its throughput.
 """
 
 from __future__ import annotations
