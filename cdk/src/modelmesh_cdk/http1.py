@@ -139,8 +139,14 @@ class _Connection(asyncio.Protocol):
             self._fail(httpx.RemoteProtocolError("the server switched protocols unasked"))
         except httptools.HttpParserCallbackError as exc:  # raised in an on_* method
             cause = exc.__context__
-            what = "compressed body" if isinstance(cause, zlib.error) else "response"
-            self._fail(httpx.RemoteProtocolError(f"invalid {what}: {cause or exc}"))
+            if isinstance(cause, _OutOfTurn):  # parsing stopped there; the answer stands
+                self.close()
+            elif isinstance(cause, httpx.TransportError):
+                self._fail(cause)
+            elif isinstance(cause, zlib.error):
+                self._fail(httpx.RemoteProtocolError(f"invalid compressed body: {cause}"))
+            else:
+                self._fail(httpx.RemoteProtocolError(f"invalid response: {cause or exc}"))
         except httptools.HttpParserError as exc:
             self._fail(httpx.RemoteProtocolError(f"invalid HTTP response: {exc}"))
 
@@ -155,7 +161,10 @@ class _Connection(asyncio.Protocol):
             and "transfer-encoding" not in headers
         ):  # a body that ends where the connection does
             self._keep_alive = False
-            self.on_message_complete()
+            try:
+                self.on_message_complete()
+            except httpx.RemoteProtocolError as error:
+                self._fail(error)
             return
         said = "the response was complete" if headers is not None else "sending a response"
         self._fail(httpx.RemoteProtocolError(f"the server closed the connection before {said}"))
@@ -164,7 +173,7 @@ class _Connection(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         if self._answer is None or self._complete:  # a second answer to one request
-            self.close()
+            raise _OutOfTurn
         self._reason = b""
         self._raw_headers = []
 
@@ -195,6 +204,8 @@ class _Connection(asyncio.Protocol):
             return
         if self._decoder is not None:
             data = self._decoder.decompress(data)
+            if not data:
+                return
         if not self._stream:
             self._body.append(data)
             return
@@ -211,7 +222,7 @@ class _Connection(asyncio.Protocol):
             return
         if self._head_only:
             return
-        tail = self._decoder.flush() if self._decoder is not None else b""
+        tail = _tail(self._decoder) if self._decoder is not None else b""
         self._complete = True
         self._stop_timer()
         if self._parser.should_keep_alive() and not self.closed:
@@ -280,7 +291,7 @@ class _Connection(asyncio.Protocol):
         """The exchange is over for its caller: reuse the connection if it can be."""
         self._answer = None
         self._stop_timer()
-        if self._complete and self._keep_alive and not self._chunks:
+        if self._complete and self._keep_alive and not self._chunks and not self.closed:
             self.pool.release(self)
         else:
             self.close()
@@ -334,6 +345,22 @@ class _Connection(asyncio.Protocol):
             self._timer = None
 
 
+class _OutOfTurn(Exception):
+    """Raised in llhttp's callback to stop parsing an answer nobody asked for."""
+
+
+def _tail(decoder: Any) -> bytes:
+    """What a decompressor still holds at the end of the body, which must also be the
+    end of the compressed stream: a body cut short is no body."""
+    try:
+        tail: bytes = decoder.flush()
+    except zlib.error as exc:
+        raise httpx.RemoteProtocolError(f"invalid compressed body: {exc}") from exc
+    if not decoder.eof:
+        raise httpx.RemoteProtocolError("the compressed body ended before its end")
+    return tail
+
+
 def _decoder(encoding: str) -> Any:
     """A decompressor for the encodings asked for (``Accept-Encoding: gzip, deflate``);
     any other body is handed over as it came, with its Content-Encoding header."""
@@ -352,6 +379,10 @@ class _Deflate:
         self._zlib: Any = None
         self._first = b""
 
+    @property
+    def eof(self) -> bool:
+        return self._zlib is not None and self._zlib.eof  # type: ignore[no-any-return]
+
     def decompress(self, data: bytes) -> bytes:
         if self._zlib is None:
             self._first += data
@@ -363,8 +394,9 @@ class _Deflate:
         return self._zlib.decompress(data)  # type: ignore[no-any-return]
 
     def flush(self) -> bytes:
-        if self._zlib is None:
-            return zlib.decompress(self._first, -zlib.MAX_WBITS) if self._first else b""
+        if self._zlib is None:  # fewer than two bytes: no complete stream of either kind
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            self._zlib.decompress(self._first)
         return self._zlib.flush()  # type: ignore[no-any-return]
 
 
@@ -411,18 +443,20 @@ class Http1Pool:
             raise
 
     def release(self, connection: _Connection) -> None:
+        if connection.closed:
+            return
         connection.released_at = self.loop.time()
         self._idle.setdefault(connection.origin, []).append(connection)
         self._wake_one()
 
     def forget(self, connection: _Connection) -> None:
         """A connection closed, by either side: it no longer counts or idles."""
+        connection.closed = True
+        idle = self._idle.get(connection.origin)
+        if idle and connection in idle:
+            idle.remove(connection)
         if connection in self._open:
             self._open.discard(connection)
-            idle = self._idle.get(connection.origin)
-            if idle and connection in idle:
-                idle.remove(connection)
-            connection.closed = True
             self._wake_one()
 
     async def aclose(self) -> None:
@@ -484,7 +518,7 @@ class Http1Pool:
     def _close_an_idle_one(self) -> bool:
         for idle in self._idle.values():
             if idle:
-                idle[0].close()
+                idle.pop(0).close()
                 return True
         return False
 
@@ -495,6 +529,8 @@ class Http1Pool:
             async with asyncio.timeout(timeout):
                 await waiter
         except TimeoutError as exc:
+            if waiter.done() and not waiter.cancelled():  # woken as time ran out: pass it on
+                self._wake_one()
             raise httpx.PoolTimeout(
                 f"all {self._limit} connections stayed busy for {timeout:g}s"
             ) from exc
