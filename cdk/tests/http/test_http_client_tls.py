@@ -15,7 +15,8 @@ import httpx
 import pytest
 import trustme
 
-from modelmesh_cdk.mixins.http_client import HttpClientMixin, _shared_ssl_context
+from modelmesh_cdk.http_senders import shared_ssl_context
+from modelmesh_cdk.mixins.http_client import HttpClientMixin
 
 
 class Client(HttpClientMixin):
@@ -30,9 +31,9 @@ def ca(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[trustme.CA]:
     bundle = tmp_path / "ca.pem"
     authority.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    _shared_ssl_context.cache_clear()
+    shared_ssl_context.cache_clear()
     yield authority
-    _shared_ssl_context.cache_clear()
+    shared_ssl_context.cache_clear()
 
 
 @asynccontextmanager
