@@ -230,9 +230,12 @@ class _Connection(asyncio.Protocol):
         if self._stream:
             if tail:
                 self._chunks.append(tail)
+                self._queued += len(tail)
             self._wake()
             return
-        body = b"".join(self._body) + tail if tail or len(self._body) != 1 else self._body[0]
+        if tail:
+            self._body.append(tail)
+        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         assert self._headers is not None
         self._settle(
             Http1Response(

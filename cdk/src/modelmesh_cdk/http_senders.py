@@ -150,15 +150,27 @@ def _join(base_url: str, path: str) -> str:
     return f"{base_url}/{path.lstrip('/')}"
 
 
+class _Timeouts(NamedTuple):
+    """Seconds for each socket read, for connecting and for a free pooled connection."""
+
+    read: float | None
+    connect: float | None
+    pool: float | None
+
+    @classmethod
+    def of(cls, seconds: float | httpx.Timeout | None) -> _Timeouts:
+        if isinstance(seconds, httpx.Timeout):
+            return cls(seconds.read, seconds.connect, seconds.pool)
+        return cls(seconds, seconds, seconds)
+
+
 def _client_timeout(seconds: float | httpx.Timeout | None) -> aiohttp.ClientTimeout:
-    """``seconds`` for connecting, for each socket read and for the wait for a pooled
-    connection; no bound on the whole request (a stream may run long)."""
-    if isinstance(seconds, httpx.Timeout):
-        return aiohttp.ClientTimeout(
-            total=None, connect=seconds.pool, sock_connect=seconds.connect, sock_read=seconds.read
-        )
+    """A timeout's bounds (``_Timeouts``) as aiohttp takes them, its ``connect`` being
+    the wait for a pooled connection; no bound on the whole request (a stream may run
+    long)."""
+    bounds = _Timeouts.of(seconds)
     return aiohttp.ClientTimeout(
-        total=None, connect=seconds, sock_connect=seconds, sock_read=seconds
+        total=None, connect=bounds.pool, sock_connect=bounds.connect, sock_read=bounds.read
     )
 
 
@@ -296,20 +308,6 @@ class AiohttpSender:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
-
-
-class _Timeouts(NamedTuple):
-    """Seconds for each socket read, for connecting and for a free pooled connection."""
-
-    read: float | None
-    connect: float | None
-    pool: float | None
-
-    @classmethod
-    def of(cls, seconds: float | httpx.Timeout | None) -> _Timeouts:
-        if isinstance(seconds, httpx.Timeout):
-            return cls(seconds.read, seconds.connect, seconds.pool)
-        return cls(seconds, seconds, seconds)
 
 
 class _Target(NamedTuple):
@@ -460,10 +458,12 @@ class Http1Sender:
         if params:
             url = url.extend_query(_pairs(params))
             request_target = url.raw_path_qs.encode()
+        # The request in one join: a large body is copied once.
+        lines = [b"%s %s HTTP/1.1\r\n" % (method.encode(), request_target)]
         if headers or self._merge_always:
-            lines = [self._block(target, headers or {}, token, content_type)]
+            lines.append(self._block(target, headers or {}, token, content_type))
         else:
-            lines = [target.host_line, self._default_block]
+            lines += (target.host_line, self._default_block)
             if token and not self._auth_in_defaults:
                 lines.append(self._auth_line(token))
             if content_type is not None and not self._type_in_defaults:
@@ -475,7 +475,7 @@ class Http1Sender:
             lines.append(b"Content-Length: 0\r\n\r\n")
         else:
             lines.append(b"\r\n")
-        request = b"%s %s HTTP/1.1\r\n" % (method.encode(), request_target) + b"".join(lines)
+        request = b"".join(lines)
         if timeout is _DEFAULT:
             timeouts = self._timeouts
         else:
